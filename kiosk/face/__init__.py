@@ -1,0 +1,1 @@
+"""Person check: the live face against the card photo."""
