@@ -6,6 +6,7 @@ from readers.errors import CardDataError, ReaderError, ReaderTimeout, ReaderURIE
 from readers.events import (
     CardPresent,
     CardRemoved,
+    CardUnreadable,
     Reader,
     ReaderEvent,
     ReaderFault,
@@ -16,6 +17,7 @@ __all__ = [
     "CardDataError",
     "CardPresent",
     "CardRemoved",
+    "CardUnreadable",
     "CardType",
     "Gender",
     "IdCard",

@@ -7,8 +7,8 @@ trying; ``ReaderRestored`` follows when it works again.
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol, runtime_checkable
 from collections.abc import AsyncIterator
+from typing import Protocol, runtime_checkable
 
 from readers.card import IdCard
 
@@ -26,11 +26,27 @@ class CardRemoved:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class CardUnreadable:
+    """A card is on the reader but no valid identity came from it.
+
+    ``reason`` is ``"no_sam"`` (a reader that can only read the chip serial) or ``"card_data"``
+    (the record failed validation; ``field`` names the field, e.g. ``"id_number"``). A
+    ``CardRemoved`` follows when it is taken away, as for ``CardPresent``.
+    """
+
+    reason: str
+    message: str
+    field: str | None = None
+    card_uid: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ReaderFault:
     """The reader failed (gone, silent, bad answer, card pulled mid-read); ``message`` is plain words."""
 
     message: str
     code: str = "reader_error"
+    """One of ``reader_error``, ``timeout``, ``card_pulled``, ``sam_status``, ``gone``."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -38,7 +54,7 @@ class ReaderRestored:
     """The reader answers again after a ``ReaderFault``."""
 
 
-ReaderEvent = CardPresent | CardRemoved | ReaderFault | ReaderRestored
+ReaderEvent = CardPresent | CardUnreadable | CardRemoved | ReaderFault | ReaderRestored
 
 
 @runtime_checkable
