@@ -42,7 +42,7 @@ class CardUnreadable:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReaderFault:
-    """The reader failed (gone, silent, bad answer, card pulled mid-read); ``message`` is plain words."""
+    """The reader failed (gone, silent, bad answer, card pulled mid-read), in plain words."""
 
     message: str
     code: str = "reader_error"

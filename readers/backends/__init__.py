@@ -3,6 +3,6 @@
 from readers.errors import ReaderURIError
 
 
-def open_reader(uri: str):  # noqa: ANN201
+def open_reader(uri: str):
     """Not built yet."""
     raise ReaderURIError(f"no reader backends yet: {uri}")
