@@ -9,6 +9,8 @@ import dataclasses
 import datetime as dt
 import enum
 
+WLT_HEADER = bytes.fromhex("574c66007e00")
+
 
 class CardType(enum.StrEnum):
     """Card families told apart by the type marker at byte 248 of the text block."""
@@ -35,6 +37,11 @@ class Photo:
     wlt: bytes
     image: bytes | None = None
     image_format: str | None = None
+
+    @property
+    def has_wlt_header(self) -> bool:
+        """Whether ``wlt`` starts like WLT ("WL", 102×126); not enforced, vendors differ."""
+        return self.wlt.startswith(WLT_HEADER)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)

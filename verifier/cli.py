@@ -1,5 +1,321 @@
-"""Placeholder until its owner lands it."""
+"""``yzt verifier …``: init, serve, token, seed, import, lookup, purge, migrate.
+
+Every command except ``init`` takes ``--config DIR/verifier.toml``. A config, store or policy
+problem is one plain line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine
 
-app = typer.Typer(help="Verifier.", no_args_is_help=True)
+from verifier.config import (
+    ConfigError,
+    VerifierConfig,
+    default_config_text,
+    load_config,
+    write_private,
+)
+from verifier.feeds import ImportReport, import_feed
+from verifier.lookup import NotAnIdNumber, lookup
+from verifier.policy import PolicyError, load_profiles
+from verifier.store import StoreError, open_store
+from verifier.store.events import purge_events
+from verifier.store.tokens import add_token, list_tokens, revoke_token
+
+app = typer.Typer(
+    help="The central verifier: store, feeds, tokens, HTTP API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="DIR/verifier.toml (from yzt verifier init)")
+]
+
+
+class Kind(StrEnum):
+    codes = "codes"
+    travel = "travel"
+    cards = "cards"
+
+
+class Role(StrEnum):
+    kiosk = "kiosk"
+    feeder = "feeder"
+    staff = "staff"
+    admin = "admin"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one plain error line; the caller raises the returned Exit."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def plain_errors() -> Iterator[None]:
+    """Config, store and policy problems become one line and exit 2."""
+    try:
+        yield
+    except (ConfigError, StoreError, PolicyError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _open(config_path: Path) -> tuple[VerifierConfig, Engine]:
+    config = load_config(config_path)
+    return config, open_store(config.database_url())
+
+
+@app.command()
+def init(
+    data: Annotated[Path, typer.Option("--data", help="folder for config, database, pepper")],
+) -> None:
+    """Create DATA/verifier.toml, the SQLite database and DATA/pepper (0600); print an admin
+    token on the last line."""
+    config_path = data / "verifier.toml"
+    if config_path.exists():
+        raise fail(f"{config_path} exists; to add a token: yzt verifier token add --config …")
+    with plain_errors():
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "policies").mkdir(exist_ok=True)
+        pepper = data / "pepper"
+        if not pepper.exists():
+            write_private(pepper, secrets.token_hex(32).encode())
+        config_path.write_text(default_config_text(data), encoding="utf-8")
+        config, engine = _open(config_path)
+        config.pepper_bytes()
+        token = add_token(engine, name="admin", role="admin")
+    err.print(f"Wrote {config_path}, {pepper} (0600) and the database.", highlight=False)
+    err.print("Next: yzt verifier token add --config … --role kiosk --name lane-1 --site SITE")
+    err.print(f"      yzt verifier serve --config {config_path}")
+    err.print("Admin token (shown once):")
+    print(token)
+
+
+@app.command()
+def serve(
+    config: ConfigOpt,
+    host: Annotated[str | None, typer.Option(help="listen address [server.host]")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port [server.port]")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    from verifier.server import serve as run
+
+    with plain_errors():
+        cfg, engine = _open(config)
+        cfg.pepper_bytes()
+        load_profiles(cfg.policy.dir)
+        engine.dispose()
+        host = host or cfg.server.host
+        port = port or cfg.server.port
+        err.print(f"yzt verifier on http://{host}:{port} (docs: /docs) — Ctrl-C stops")
+        run(config, host=host, port=port, workers=workers)
+
+
+@app.command()
+def migrate(config: ConfigOpt) -> None:
+    """Bring the database schema to the newest revision (serve and every command do it too)."""
+    with plain_errors():
+        _open(config)
+    err.print("Schema is up to date.")
+
+
+@token_app.command("add")
+def token_add(
+    config: ConfigOpt,
+    role: Annotated[Role, typer.Option(help="kiosk | feeder | staff | admin")],
+    name: Annotated[str, typer.Option(help="who holds it, e.g. lane-1")],
+    site: Annotated[str | None, typer.Option(help="bind the token to one site")] = None,
+) -> None:
+    """Create a token and print it alone (it is stored hashed; it cannot be shown again)."""
+    with plain_errors():
+        _, engine = _open(config)
+        print(add_token(engine, name=name, role=role.value, site=site))
+
+
+@token_app.command("list")
+def token_list(config: ConfigOpt) -> None:
+    """Every token (never the token itself)."""
+    with plain_errors():
+        _, engine = _open(config)
+        table = Table("id", "name", "role", "site", "created", "revoked")
+        for t in list_tokens(engine):
+            revoked = t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else ""
+            created = t.created_at.isoformat(timespec="seconds")
+            table.add_row(str(t.id), t.name, t.role, t.site or "", created, revoked)
+        out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    config: ConfigOpt, key: Annotated[str, typer.Argument(help="token id or name")]
+) -> None:
+    """Revoke tokens by id or name (replicas notice within limits.token_cache_s)."""
+    with plain_errors():
+        _, engine = _open(config)
+        count = revoke_token(engine, key=key)
+    if not count:
+        raise fail(f"no live token with id or name {key!r}; see yzt verifier token list", 1)
+    err.print(f"Revoked {count} token(s).")
+
+
+def _progress(console: Console = err) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _print_report(report: ImportReport, file_name: str) -> None:
+    if report.unusable is not None:
+        err.print(f"error: {file_name}: {report.unusable}", markup=False, soft_wrap=True)
+        return
+    err.print(
+        f"{report.kind}: {report.accepted} accepted ({report.changed} changed), "
+        f"{report.rejected} rejected",
+        highlight=False,
+    )
+    for rejected in report.errors[:20]:
+        err.print(
+            f"  line {rejected.row}: {rejected.field}: {rejected.reason}",
+            markup=False,
+            highlight=False,
+        )
+    if report.rejected > 20:
+        err.print(f"  … {report.rejected - 20} more (use --json for up to 1000)")
+    if report.rejected:
+        err.print("Next: fix those lines and import the file again; accepted rows stay unchanged.")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[Kind, typer.Argument(help="codes | travel | cards")],
+    file: Annotated[Path, typer.Argument(help="CSV with a header row, or NDJSON")],
+    config: ConfigOpt,
+    json_report: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import a feed. Exit 0: all rows accepted; 1: some rejected (the rest committed);
+    2: the file is unusable."""
+    with plain_errors():
+        cfg, engine = _open(config)
+        pepper = cfg.pepper_bytes()
+    try:
+        handle = file.open("rb")
+        size = file.stat().st_size
+    except OSError as exc:
+        raise fail(f"{file}: cannot read: {exc.strerror}") from None
+    with handle, plain_errors(), _progress() as progress:
+        task = progress.add_task(f"import {kind.value}", total=size)
+        report = import_feed(
+            engine,
+            pepper,
+            kind.value,
+            handle,
+            on_progress=lambda done: progress.update(task, completed=done),
+        )
+    if json_report:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    _print_report(report, str(file))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def seed(
+    config: ConfigOpt,
+    people: Annotated[int, typer.Option(min=1, max=100_000_000, help="population size")],
+    random_seed: Annotated[int, typer.Option(help="same seed, same population")] = 2026,
+) -> None:
+    """A synthetic population (valid ID numbers, ~90 % green, yellow/red, no-record, travel,
+    lost cards) through the import path. No ID number is printed or stored."""
+    from verifier.seed import seed_population
+
+    with plain_errors():
+        cfg, engine = _open(config)
+        pepper = cfg.pepper_bytes()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress, plain_errors():
+        tasks = {k: progress.add_task(f"seed {k}", total=people) for k in Kind.__members__}
+        reports = seed_population(
+            engine,
+            pepper,
+            count=people,
+            seed=random_seed,
+            on_person=lambda kind, done: progress.update(tasks[kind], completed=done),
+        )
+    for report in reports:
+        err.print(f"{report.kind}: {report.accepted} rows ({report.changed} changed)")
+    err.print("Next: yzt verifier serve --config …; staff see /v1/stats and /v1/fleet")
+
+
+@app.command("lookup")
+def lookup_cmd(
+    config: ConfigOpt,
+    site: Annotated[str, typer.Option(help="judge under this site's profile")],
+    id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="the card's number")],
+) -> None:
+    """Support desk: print the verdict and the four checks as JSON for one ID number."""
+    with plain_errors():
+        cfg, engine = _open(config)
+        profiles = load_profiles(cfg.policy.dir)
+        profile = profiles[cfg.policy.sites.get(site, cfg.policy.default)]
+        try:
+            result = lookup(engine, cfg.pepper_bytes(), profile, id_number)
+        except NotAnIdNumber as exc:
+            raise fail(str(exc)) from None
+    print(json.dumps({"site": site, **result}, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def purge(
+    config: ConfigOpt,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="keep this many days [privacy.retention_days]")
+    ] = None,
+) -> None:
+    """Delete verdict events older than the retention period."""
+    with plain_errors():
+        cfg, engine = _open(config)
+        keep = days or cfg.privacy.retention_days
+        removed = purge_events(engine, days=keep)
+    err.print(f"Purged {removed} events older than {keep} days.")
+
+
+if __name__ == "__main__":  # ``python -m verifier.cli`` (tests, benchmarks)
+    app()

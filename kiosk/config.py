@@ -1,0 +1,249 @@
+"""The kiosk's one TOML file plus ``YZT_*`` environment overrides (docs/kiosk.md lists every key).
+
+Each section is its own model with ``extra="forbid"`` so a mistyped key is an error, not a
+silently ignored setting. Relative paths are taken relative to the config file.
+"""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from kiosk.face.config import FaceConfig
+from kiosk.offline.config import OfflineConfig
+
+PEPPER_MIN_BYTES = 32
+
+
+class Section(BaseModel):
+    """Base of every config table: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class KioskSection(Section):
+    id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", title="kiosk id"
+    )
+    site: str = Field(min_length=1, max_length=64, title="site whose policy applies")
+
+
+class ReaderSection(Section):
+    uri: str = Field(
+        min_length=3, title="reader URI: tcp://, serial://, pcsc:// or sim://", pattern=r"^\w+://"
+    )
+
+
+class VerifierSection(Section):
+    url: AnyHttpUrl = Field(title="base URL of the verifier")
+    token: SecretStr | None = Field(default=None, title="kiosk bearer token")
+    token_file: Path | None = Field(default=None, title="file holding the kiosk token")
+    public_key_file: Path | None = Field(default=None, title="pinned risk-list signing key")
+    deadline_s: float = Field(default=1.5, gt=0.05, le=10, title="total time for one tap")
+    connect_timeout_s: float = Field(default=0.5, gt=0, le=10)
+    retries: int = Field(default=1, ge=0, le=3, title="extra attempts within the deadline")
+    upload_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    upload_batch: int = Field(default=100, ge=1, le=1000)
+    heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one_token_source(self) -> VerifierSection:
+        if (self.token is None) == (self.token_file is None):
+            raise ValueError("set exactly one of token and token_file")
+        return self
+
+
+class PrivacySection(Section):
+    pepper_file: Path = Field(title="file with the secret pepper (≥ 32 bytes)")
+
+
+class UiSection(Section):
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8080, ge=0, le=65535)
+    result_hold_s: float = Field(default=6.0, gt=0, le=120, title="result shown at most this long")
+    removal_hold_s: float = Field(default=1.0, ge=0, le=30, title="result kept after removal")
+
+
+class VoiceSection(Section):
+    enabled: bool = True
+    language: Literal["cmn", "yue"] = "cmn"
+    speed_wpm: int = Field(default=140, ge=80, le=400)
+    player: list[str] = Field(default=["play", "-q"], min_length=1, title="command + args; file")
+
+
+class GateSection(Section):
+    kind: Literal["none", "serial"] = "none"
+    port: str | None = Field(default=None, title="serial device of the relay board")
+    baud: int = Field(default=9600, ge=300, le=921600)
+    open_hex: str = Field(default="", title="bytes that close the relay (open the gate)")
+    close_hex: str = Field(default="", title="bytes that release the relay")
+    pulse_ms: int = Field(default=500, ge=10, le=10000)
+
+    @field_validator("open_hex", "close_hex")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        try:
+            bytes.fromhex(value)
+        except ValueError:
+            raise ValueError("expected hex bytes such as 'A0 01 01 A2'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _serial_needs_port(self) -> GateSection:
+        if self.kind == "serial" and (not self.port or not self.open_hex):
+            raise ValueError("a serial gate needs port and open_hex")
+        return self
+
+
+class DataSection(Section):
+    dir: Path = Field(title="directory for the outbox and voice files")
+
+
+class KioskConfig(BaseSettings):
+    """The whole kiosk config; the TOML file is the lowest-priority source, env overrides it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="YZT_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    kiosk: KioskSection
+    reader: ReaderSection
+    verifier: VerifierSection
+    privacy: PrivacySection
+    ui: UiSection = UiSection()
+    voice: VoiceSection = VoiceSection()
+    gate: GateSection = GateSection()
+    data: DataSection
+    face: FaceConfig = FaceConfig()
+    offline: OfflineConfig = OfflineConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings
+
+    def token(self) -> str:
+        """The bearer token, from the file when ``token_file`` is used."""
+        if self.verifier.token is not None:
+            return self.verifier.token.get_secret_value()
+        assert self.verifier.token_file is not None
+        return self.verifier.token_file.read_text(encoding="utf-8").strip()
+
+    def pepper(self) -> bytes:
+        return self.privacy.pepper_file.read_bytes()
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; ``problems`` holds one plain sentence per problem."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def load_config(path: Path) -> KioskConfig:
+    """Read, validate and resolve ``path``; raise ``ConfigError`` listing every problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [f"cannot read the file: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    try:
+        config = KioskConfig(**raw)
+    except ValidationError as exc:
+        raise ConfigError(path, explain(exc)) from None
+    resolved = _resolve_paths(config, path.resolve().parent)
+    problems = check_files(resolved)
+    if problems:
+        raise ConfigError(path, problems)
+    return resolved
+
+
+def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
+    def rel(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else base / p)
+
+    verifier = config.verifier.model_copy(
+        update={
+            "token_file": rel(config.verifier.token_file),
+            "public_key_file": rel(config.verifier.public_key_file),
+        }
+    )
+    privacy = PrivacySection(pepper_file=rel(config.privacy.pepper_file))
+    data = DataSection(dir=rel(config.data.dir))
+    return config.model_copy(update={"verifier": verifier, "privacy": privacy, "data": data})
+
+
+def check_files(config: KioskConfig) -> list[str]:
+    """Problems with the files the config names (pepper, token file, data dir)."""
+    problems: list[str] = []
+    pepper = config.privacy.pepper_file
+    if not pepper.is_file():
+        problems.append(f"privacy.pepper_file: {pepper} does not exist")
+    elif pepper.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        problems.append(f"privacy.pepper_file: {pepper} is readable by others; chmod 600 it")
+    elif pepper.stat().st_size < PEPPER_MIN_BYTES:
+        problems.append(
+            f"privacy.pepper_file: {pepper} must hold at least {PEPPER_MIN_BYTES} bytes"
+        )
+    token_file = config.verifier.token_file
+    if token_file is not None:
+        if not token_file.is_file():
+            problems.append(f"verifier.token_file: {token_file} does not exist")
+        elif not token_file.read_text(encoding="utf-8").strip():
+            problems.append(f"verifier.token_file: {token_file} is empty")
+    if config.data.dir.exists() and not config.data.dir.is_dir():
+        problems.append(f"data.dir: {config.data.dir} exists but is not a directory")
+    return problems
+
+
+_PLAIN: dict[str, str] = {
+    "missing": "is required but missing",
+    "extra_forbidden": "is not a known key (check its spelling in docs/kiosk.md)",
+    "url_parsing": "expected a URL such as http://127.0.0.1:8081",
+    "url_scheme": "expected an http:// or https:// URL",
+}
+
+
+def explain(exc: ValidationError) -> list[str]:
+    """One line per validation error: the key path, what was expected, and what was given."""
+    lines: list[str] = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = _PLAIN.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
+        given = _given(error)
+        lines.append(f"{where}: {message}{given}")
+    return lines
+
+
+def _given(error: Any) -> str:
+    if error["type"] in {"missing", "model_type"} or "token" in str(error["loc"]):
+        return ""
+    value = error.get("input")
+    if isinstance(value, dict | list) or value is None:
+        return ""
+    return f" (got {value!r})"

@@ -1,0 +1,415 @@
+"""The kiosk daemon: reader events → tap pipeline → outbox → screen, voice, gate.
+
+``start()`` reads as the boot sequence. Every long-running loop is supervised: a crash is
+logged, shown to staff and the loop restarts, so the daemon never dies from reader or verifier
+trouble. One card at a time: events are handled in order, and the card still on the reader
+is not verified again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from fastapi import APIRouter
+
+from kiosk.config import KioskConfig
+from kiosk.decision import NoOfflineData, OfflineDecider, unreadable
+from kiosk.gate import GateError, SerialGate, open_gate
+from kiosk.metrics import KioskMetrics
+from kiosk.outbox import Outbox, Uploader
+from kiosk.screen import READING, Screen, ScreenState
+from kiosk.status import StatusBoard, drift_s
+from kiosk.subject import subject_of
+from kiosk.tap import PersonHook, Tap, TapPipeline
+from kiosk.texts import spoken_phrases
+from kiosk.ui.app import create_ui_app
+from kiosk.verifier_client import VerifierClient, VerifierUnavailable
+from kiosk.voice import Voice, VoiceError
+from readers import (
+    CardPresent,
+    CardRemoved,
+    CardUnreadable,
+    IdCard,
+    Reader,
+    ReaderEvent,
+    ReaderFault,
+    ReaderRestored,
+    open_reader,
+)
+from readers.masking import mask_name
+
+if TYPE_CHECKING:
+    from kiosk.face_hook import FaceHook
+
+log = logging.getLogger(__name__)
+
+RESTART_PAUSE_S = 0.5
+RESTART_PAUSE_MAX_S = 30.0
+
+
+class KioskStartError(Exception):
+    """The daemon cannot start (port taken, data dir unwritable); the message says which."""
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the daemon's owner decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class KioskDaemon:
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        reader_factory: Callable[[str], Reader] = open_reader,
+        offline: OfflineDecider | None = None,
+        extra_routes: Sequence[APIRouter] = (),
+    ) -> None:
+        self.config = config
+        self.screen = Screen()
+        self.status = StatusBoard(config.kiosk.id, config.kiosk.site)
+        self.metrics = KioskMetrics()
+        self.offline = offline or NoOfflineData()
+        self.ui_port: int | None = None
+        self._reader_factory = reader_factory
+        self._extra_routes = extra_routes
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pulses: set[asyncio.Task[None]] = set()
+        self._card_subject: str | None = None
+        self._card_present = False
+        self._person: FaceHook | None = None
+        self._cleanup = contextlib.AsyncExitStack()
+        section = config.verifier
+        self.client = VerifierClient(
+            str(section.url),
+            config.token(),
+            connect_timeout_s=section.connect_timeout_s,
+            retries=section.retries,
+        )
+        self.voice = Voice(config.voice, config.data.dir / "voice")
+        self.gate: SerialGate | None = open_gate(config.gate)
+
+    # boot sequence ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            self._init_store()
+            await self._init_voice()
+            await self._init_face()
+            await self._start_ui()
+        except BaseException:
+            await self.aclose()
+            raise
+        self._spawn("uploader", self.uploader.run)
+        self._spawn("heartbeat", self._heartbeat_loop)
+        self._spawn("reader", self._read_cards)
+        log.info("kiosk %s started; screen at %s", self.config.kiosk.id, self.screen_url)
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.voice.aclose()
+        await self._cleanup.aclose()
+        await self.client.aclose()
+
+    @property
+    def screen_url(self) -> str:
+        return f"http://{self.config.ui.host}:{self.ui_port}/"
+
+    def _init_store(self) -> None:
+        data = self.config.data.dir
+        try:
+            data.mkdir(parents=True, exist_ok=True)
+            self.outbox = Outbox(data / "outbox.sqlite3")
+        except (OSError, sqlite3.Error) as exc:
+            raise KioskStartError(f"data.dir: cannot use {data}: {exc}") from None
+        self._cleanup.callback(self.outbox.close)
+        section = self.config.verifier
+        self.uploader = Uploader(
+            self.outbox,
+            self.client,
+            interval_s=section.upload_interval_s,
+            batch=section.upload_batch,
+        )
+
+    async def _init_voice(self) -> None:
+        if not self.config.voice.enabled:
+            return
+        try:
+            await self.voice.render(spoken_phrases())
+        except (VoiceError, OSError) as exc:
+            self.voice.problem = str(exc)
+            self.status.error(f"voice: {exc}")
+            log.warning("voice disabled: %s", exc)
+
+    async def _init_face(self) -> None:
+        if not self.config.face.enabled:
+            return
+        from kiosk.face.errors import FaceSetupError
+        from kiosk.face_hook import FaceHook
+
+        try:
+            self._person = FaceHook(self.config.face)
+        except FaceSetupError as exc:
+            raise KioskStartError(f"face: {exc}") from None
+        self._cleanup.push_async_callback(self._person.aclose)
+        await self._person.start()
+
+    async def _start_ui(self) -> None:
+        app = create_ui_app(
+            screen=self.screen,
+            status=self.status_document,
+            metrics=self.render_metrics,
+            extra_routes=self._extra_routes,
+        )
+        sock = _bind(self.config.ui.host, self.config.ui.port)
+        self.ui_port = sock.getsockname()[1]
+        server = _QuietServer(
+            uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        )
+        self._tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="ui"))
+        while not server.started:
+            await asyncio.sleep(0.01)
+
+    def _pipeline(self) -> TapPipeline:
+        person: PersonHook | None = self._person
+        return TapPipeline(
+            site=self.config.kiosk.site,
+            pepper=self.config.pepper(),
+            client=self.client,
+            offline=self.offline,
+            deadline_s=self.config.verifier.deadline_s,
+            person=person,
+        )
+
+    # loops ------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``loop`` for ever: a failure is logged (once per kind) and retried with back-off."""
+
+        async def supervised() -> None:
+            pause, last = RESTART_PAUSE_S, ""
+            while True:
+                try:
+                    await loop()
+                    pause = RESTART_PAUSE_S
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    message = f"{name}: {type(exc).__name__}: {exc}"
+                    if message != last:
+                        log.exception("%s loop failed; restarting", name)
+                    last = message
+                    self.status.error(message)
+                    pause = min(pause * 2, RESTART_PAUSE_MAX_S)
+                await asyncio.sleep(pause)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=name))
+
+    async def _read_cards(self) -> None:
+        pipeline = self._pipeline()
+        try:
+            reader = self._reader_factory(self.config.reader.uri)
+        except Exception as exc:
+            self._reader_down(f"cannot open {self.config.reader.uri}: {exc}")
+            raise
+        self.status.reader_ok("reader opened")
+        self.metrics.reader_up.set(1)
+        try:
+            async for event in reader.events():
+                await self.handle(event, pipeline)
+        finally:
+            await reader.aclose()
+
+    async def handle(self, event: ReaderEvent, pipeline: TapPipeline) -> None:
+        """React to one reader event."""
+        match event:
+            case CardPresent(card=card):
+                self._reader_up()
+                await self._on_card(card, pipeline)
+            case CardUnreadable(field=field):
+                self._reader_up()
+                self._card_present = True
+                started = time.perf_counter()
+                self.screen.show(READING)
+                tap = Tap(str(uuid.uuid4()), unreadable(field), None, None, None)
+                self._record(tap, None, started)
+            case CardRemoved():
+                self._card_present = False
+                self._card_subject = None
+                self.screen.idle_after(self.config.ui.removal_hold_s)
+            case ReaderFault(message=message):
+                self._reader_down(message)
+            case ReaderRestored():
+                self._reader_up()
+
+    async def _on_card(self, card: IdCard, pipeline: TapPipeline) -> None:
+        started = time.perf_counter()
+        subject = subject_of(pipeline.pepper, card.id_number)
+        if self._card_present and subject == self._card_subject:
+            return
+        self._card_present, self._card_subject = True, subject
+        self.screen.show(READING)
+        tap = await pipeline.decide(card)
+        self._record(tap, masked(card), started)
+
+    def _record(self, tap: Tap, name: str | None, started: float) -> None:
+        """Outbox first, then what people see and hear.
+
+        A card without a readable identity has no subject, so it is counted here but not sent:
+        the verifier's events are keyed by subject.
+        """
+        decision = tap.decision
+        latency_ms = (time.perf_counter() - started) * 1000
+        if tap.subject is not None:
+            try:
+                self.outbox.add(self._event(tap, latency_ms))
+            except sqlite3.Error as exc:  # a full or broken disk must not leave the elder waiting
+                log.error("outbox: event %s not recorded: %s", tap.event_id, exc)
+                self.status.error(f"outbox: event not recorded: {exc}")
+        self.screen.show(
+            ScreenState(
+                state="result",
+                verdict=decision.verdict,
+                reasons=list(decision.reasons),
+                name=name,
+                source=decision.source,
+            ),
+            idle_after_s=self.config.ui.result_hold_s,
+        )
+        self.voice.say(decision.verdict)
+        if decision.verdict == "PASS" and self.gate is not None:
+            pulse = asyncio.get_running_loop().create_task(self._open_gate(self.gate))
+            self._pulses.add(pulse)
+            pulse.add_done_callback(self._pulses.discard)
+        self.status.count(decision.verdict, tap.age_band)
+        self.metrics.taps.labels(decision.verdict, decision.source).inc()
+        self.metrics.tap_seconds.observe(latency_ms / 1000)
+        if decision.source != "online" and self.client.last_error:
+            self.status.error(f"verifier: {self.client.last_error}")
+            self.metrics.verifier_errors.inc()
+        self.uploader.nudge()
+
+    def _event(self, tap: Tap, latency_ms: float) -> dict[str, Any]:
+        return {
+            "event_id": tap.event_id,
+            "kiosk_id": self.config.kiosk.id,
+            "site": self.config.kiosk.site,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "verdict": tap.decision.verdict,
+            "reasons": list(tap.decision.reasons),
+            "source": tap.decision.source,
+            "card_type": tap.card_type,
+            "age_band": tap.age_band,
+            "subject": tap.subject,
+            "latency_ms": round(latency_ms, 1),
+        }
+
+    async def _open_gate(self, gate: SerialGate) -> None:
+        try:
+            await gate.pulse()
+        except GateError as exc:
+            self.status.error(str(exc))
+            log.warning("%s", exc)
+
+    def _reader_up(self) -> None:
+        if self.status.reader.state != "ok":
+            self.status.reader_ok()
+        self.screen.set_reader_ok(True)
+        self.metrics.reader_up.set(1)
+
+    def _reader_down(self, message: str) -> None:
+        """The card on a failed reader is as good as gone: its result fades like on removal.
+
+        Whoever stands there when a working reader fails is told to find staff.
+        """
+        if self.status.reader.state == "ok":
+            self.voice.say("OUT_OF_SERVICE")
+        self._card_present, self._card_subject = False, None
+        self.screen.idle_after(self.config.ui.removal_hold_s)
+        self.status.reader_error(message)
+        self.screen.set_reader_ok(False)
+        self.metrics.reader_up.set(0)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await self.send_heartbeat()
+            await asyncio.sleep(self.config.verifier.heartbeat_interval_s)
+
+    async def send_heartbeat(self) -> None:
+        try:
+            server_time = await self.client.heartbeat(self.status_document())
+        except VerifierUnavailable as exc:
+            log.info("heartbeat not delivered: %s", exc)
+            return
+        self.status.clock_drift_s = drift_s(server_time)
+
+    # staff views --------------------------------------------------------------------------
+
+    def status_document(self) -> dict[str, Any]:
+        client = self.client
+        link = (
+            "unknown"
+            if client.last_ok is None and client.last_error is None
+            else ("ok" if client.last_error is None else "error")
+        )
+        return self.status.document(
+            verifier={
+                "url": str(self.config.verifier.url),
+                "state": link,
+                "latency_ms": None if client.latency_ms is None else round(client.latency_ms, 1),
+                "last_error": client.last_error,
+            },
+            outbox={
+                "pending": self.outbox.pending(),
+                "oldest_age_s": self.outbox.oldest_age_s(),
+                "rejected": self.outbox.rejected(),
+            },
+            **self.offline.status(),
+            camera=self._person.status() if self._person is not None else {"state": "off"},
+            voice={
+                "state": "off"
+                if not self.config.voice.enabled
+                else ("error" if self.voice.problem else "ok"),
+                "detail": self.voice.problem,
+            },
+            gate={"kind": self.config.gate.kind},
+        )
+
+    def render_metrics(self) -> bytes:
+        self.metrics.outbox_pending.set(self.outbox.pending())
+        return self.metrics.render()
+
+
+def masked(card: IdCard) -> str | None:
+    name = card.name or card.name_en
+    return mask_name(name) if name else None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise KioskStartError(f"ui.port: cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock

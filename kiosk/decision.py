@@ -1,0 +1,56 @@
+"""A verdict with its reasons and where it came from, and the offline fallback.
+
+The offline path is a plug (``OfflineDecider``): ``kiosk.offline.OfflineState`` (result cache and
+signed risk list) when a risk-list key is configured; without one, CHECK "could not verify" —
+never DENY.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal, Protocol
+
+from kiosk.cardcheck import CardCheck
+
+Verdict = Literal["PASS", "CHECK", "DENY"]
+Source = Literal["online", "cache", "risklist", "none"]
+SEVERITY: dict[str, int] = {"PASS": 0, "CHECK": 1, "DENY": 2}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    source: Source
+
+
+class OfflineDecider(Protocol):
+    """Decides when the verifier did not answer in time (``kiosk.offline.OfflineState``)."""
+
+    async def decide(self, subject: str, card: CardCheck) -> Decision: ...
+
+    def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
+        """Keep an online answer for later offline taps."""
+
+    def status(self) -> dict[str, Any]:
+        """At least ``risklist`` {version, entries, age_s} for the status page."""
+
+
+class NoOfflineData:
+    """No local data: staff must look; a failed card check is named first."""
+
+    async def decide(self, subject: str, card: CardCheck) -> Decision:
+        failed = card.reasons if card.outcome == "fail" else ()
+        return Decision("CHECK", (*failed, "VERIFY_UNAVAILABLE"), "none")
+
+    def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
+        return None
+
+    def status(self) -> dict[str, Any]:
+        return {"risklist": {"version": None, "entries": None, "age_s": None}}
+
+
+def unreadable(field: str | None) -> Decision:
+    """A card on the reader without a usable identity."""
+    reason = "CARD_BAD_ID_NUMBER" if field == "id_number" else "CARD_UNREADABLE_IDENTITY"
+    return Decision("CHECK", (reason,), "none")

@@ -1,0 +1,297 @@
+"""``yzt demo``: a real verifier (subprocess), the SAM simulator and the kiosk, on one machine.
+
+The verifier is set up with its own CLI (init, token, seed, import) and served as a child
+process that dies with us (PR_SET_PDEATHSIG), so Ctrl-C — or a killed demo — leaves no orphan.
+The simulator and the kiosk run in this process, the kiosk on ``tcp://`` to the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import datetime as dt
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from kiosk.config import load_config
+from kiosk.daemon import KioskDaemon, KioskStartError
+from kiosk.demo.catalog import CARDS_DIR, descriptions
+from kiosk.demo.feeds import write_feeds
+from kiosk.demo.panel import panel_router
+from readers import Reader, open_reader
+from readers.simulator import CardDeck, SamSimulator
+
+SITE = "demo-hospital"
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 5.0
+PR_SET_PDEATHSIG = 1
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class DemoError(Exception):
+    """A demo step failed; the message says which and why."""
+
+
+def yzt_command() -> list[str]:
+    """How to run ``yzt`` from this interpreter (the venv's script when it is there)."""
+    script = Path(sys.executable).with_name("yzt")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from yzt.cli import main; main()"]
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+async def _yzt(*args: str) -> str:
+    """Run one ``yzt`` command to completion; its stdout, or ``DemoError`` with its stderr."""
+    process = await asyncio.create_subprocess_exec(
+        *yzt_command(),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with_parent,
+    )
+    out, error = await process.communicate()
+    if process.returncode != 0:
+        last = error.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise DemoError(f"yzt {' '.join(args[:2])} failed: {last[0]}")
+    return out.decode()
+
+
+def _port_free(port: int, what: str) -> None:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise DemoError(
+                f"port {port} ({what}) is in use; pick another with --{what}-port"
+            ) from None
+
+
+class DemoStack:
+    """Everything the demo runs; ``start()`` then ``aclose()``."""
+
+    def __init__(self, data: Path, *, kiosk_port: int, verifier_port: int, people: int) -> None:
+        self.data = data
+        self.kiosk_port = kiosk_port
+        self.verifier_port = verifier_port
+        self.people = people
+        self.verifier: asyncio.subprocess.Process | None = None
+        self.simulator: SamSimulator | None = None
+        self.kiosk: KioskDaemon | None = None
+        self.reader_factory: Callable[[str], Reader] = open_reader
+
+    @property
+    def verifier_config(self) -> Path:
+        return self.data / "verifier" / "verifier.toml"
+
+    @property
+    def verifier_url(self) -> str:
+        return f"http://127.0.0.1:{self.verifier_port}"
+
+    def steps(self) -> list[tuple[str, Callable[[], object]]]:
+        return [
+            ("checking ports", self._check_ports),
+            ("setting up the verifier", self._init_verifier),
+            ("importing demo feeds", self._import_feeds),
+            ("starting the verifier", self._serve_verifier),
+            ("starting the card simulator", self._start_simulator),
+            ("starting the kiosk", self._start_kiosk),
+        ]
+
+    async def start(self, on_step: Callable[[str], None] = lambda _: None) -> None:
+        for label, step in self.steps():
+            on_step(label)
+            result = step()
+            if asyncio.iscoroutine(result):
+                await result
+
+    def _check_ports(self) -> None:
+        if self.kiosk_port:
+            _port_free(self.kiosk_port, "kiosk")
+        _port_free(self.verifier_port, "verifier")
+
+    async def _init_verifier(self) -> None:
+        kiosk_dir = self.data / "kiosk"
+        kiosk_dir.mkdir(parents=True, exist_ok=True)
+        token_file = kiosk_dir / "token"
+        if self.verifier_config.exists() and token_file.exists():
+            return
+        out = await _yzt("verifier", "init", "--data", str(self.data / "verifier"))
+        (self.data / "verifier" / "admin-token").write_text(out.strip().splitlines()[-1] + "\n")
+        config = str(self.verifier_config)
+        token = await _yzt(
+            "verifier",
+            "token",
+            "add",
+            "--config",
+            config,
+            "--role",
+            "kiosk",
+            "--name",
+            "demo-lane-1",
+            "--site",
+            SITE,
+        )
+        token_file.write_text(token.strip() + "\n")
+        token_file.chmod(0o600)
+        await _yzt("verifier", "seed", "--config", config, "--people", str(self.people))
+
+    async def _import_feeds(self) -> None:
+        feeds = write_feeds(self.data / "feeds", dt.datetime.now(dt.UTC).date())
+        for kind, path in feeds.items():
+            await _yzt("verifier", "import", kind, str(path), "--config", str(self.verifier_config))
+
+    async def _serve_verifier(self) -> None:
+        log = (self.data / "verifier" / "serve.log").open("ab")
+        self.verifier = await asyncio.create_subprocess_exec(
+            *yzt_command(),
+            "verifier",
+            "serve",
+            "--config",
+            str(self.verifier_config),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.verifier_port),
+            stdout=log,
+            stderr=log,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+        async with httpx.AsyncClient() as client:
+            deadline = asyncio.get_running_loop().time() + READY_TIMEOUT_S
+            while asyncio.get_running_loop().time() < deadline:
+                if self.verifier.returncode is not None:
+                    raise DemoError(self._verifier_died())
+                try:
+                    if (await client.get(f"{self.verifier_url}/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise DemoError(f"the verifier did not answer on {self.verifier_url} in time")
+
+    def _verifier_died(self) -> str:
+        log = self.data / "verifier" / "serve.log"
+        lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+        return f"the verifier stopped: {lines[-1] if lines else 'no message'} (log: {log})"
+
+    async def _start_simulator(self) -> None:
+        self.simulator = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+        self.sim_port = await self.simulator.serve_tcp("127.0.0.1", 0)
+
+    async def _start_kiosk(self) -> None:
+        kiosk_dir = self.data / "kiosk"
+        path = kiosk_dir / "kiosk.toml"
+        path.write_text(self._kiosk_toml(), encoding="utf-8")
+        assert self.simulator is not None
+        self.kiosk = KioskDaemon(
+            load_config(path),
+            reader_factory=self.reader_factory,
+            extra_routes=[panel_router(self.simulator, descriptions())],
+        )
+        await self.kiosk.start()
+
+    def _kiosk_toml(self) -> str:
+        return f"""# Written by yzt demo; see docs/kiosk.md for every key.
+[kiosk]
+id = "demo-lane-1"
+site = "{SITE}"
+
+[reader]
+uri = "tcp://127.0.0.1:{self.sim_port}"
+
+[verifier]
+url = "{self.verifier_url}"
+token_file = "token"
+
+[privacy]
+pepper_file = "{self.data / "verifier" / "pepper"}"
+
+[ui]
+port = {self.kiosk_port}
+
+[data]
+dir = "data"
+"""
+
+    async def aclose(self) -> None:
+        if self.kiosk is not None:
+            await self.kiosk.aclose()
+        if self.simulator is not None:
+            await self.simulator.aclose()
+        if self.verifier is not None and self.verifier.returncode is None:
+            self.verifier.terminate()
+            try:
+                await asyncio.wait_for(self.verifier.wait(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                self.verifier.kill()
+                await self.verifier.wait()
+
+
+def run_demo(data: Path | None, *, kiosk_port: int, verifier_port: int, people: int) -> int:
+    """Run until Ctrl-C or SIGTERM; the process exit code."""
+    temporary = data is None
+    directory = Path(tempfile.mkdtemp(prefix="yzt-demo-")) if data is None else data
+    directory.mkdir(parents=True, exist_ok=True)
+    stack = DemoStack(directory, kiosk_port=kiosk_port, verifier_port=verifier_port, people=people)
+    try:
+        return asyncio.run(_run(stack))
+    finally:
+        if temporary:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+async def _run(stack: DemoStack) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+        ) as progress:
+            task = progress.add_task("starting", total=len(stack.steps()))
+            await stack.start(lambda label: progress.update(task, description=label, advance=1))
+        _print_urls(stack)
+        await stop.wait()
+        err.print("Stopping the demo…")
+        return 0
+    except (DemoError, KioskStartError) as exc:
+        err.print(f"[red]demo failed: {exc}[/]", highlight=False)
+        return 1
+    finally:
+        await stack.aclose()
+
+
+def _print_urls(stack: DemoStack) -> None:
+    assert stack.kiosk is not None
+    base = stack.kiosk.screen_url.rstrip("/")
+    console.print("[bold green]yzt demo is running[/]")
+    console.print(f"  kiosk screen   {base}/", markup=False)
+    console.print(f"  demo panel     {base}/demo", markup=False)
+    console.print(
+        f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False
+    )
+    console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
+    console.print(f"  data           {stack.data}", markup=False)
+    console.print(
+        f"Tap a card: yzt demo tap green --url {base}   ·   yzt demo remove --url {base}",
+        markup=False,
+    )
+    console.print("Ctrl-C stops everything.")

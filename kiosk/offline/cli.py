@@ -1,0 +1,91 @@
+"""``yzt kiosk sync`` (one risk-list sync now, with a progress bar) and ``yzt kiosk outbox``
+(the backlog of verdict events not yet uploaded). Problems are one plain line and exit 2."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.offline.risklist import RiskListError
+from kiosk.offline.state import OfflineState
+from kiosk.offline.sync import SyncError, SyncResult
+
+offline_app = typer.Typer(
+    help="Offline data: risk-list sync, outbox backlog.", no_args_is_help=True
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Kiosk TOML file.")]
+
+
+def _config(path: Path) -> KioskConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(f"error: {exc}", markup=False)
+        err.print(f"Run: yzt kiosk check-config {path}", markup=False)
+        raise typer.Exit(2) from None
+
+
+@offline_app.command("sync")
+def sync(config: ConfigOption) -> None:
+    """Fetch, verify and apply the verifier's signed risk list now."""
+    settings = _config(config)
+    try:
+        result = asyncio.run(_sync(settings))
+    except (SyncError, RiskListError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        err.print(
+            "The list the kiosk had is kept. Check [verifier] url, token, public_key_file.",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
+    info = result.info
+    how = "resumed" if result.resumed else "downloaded"
+    out.print(
+        f"Risk list version {info.version}: {info.entries} subjects listed "
+        f"({result.kind}, {how} {result.downloaded} bytes, signature verified).",
+        highlight=False,
+    )
+    out.print(f"Next: yzt kiosk run --config {config} keeps it in sync.", markup=False)
+
+
+async def _sync(settings: KioskConfig) -> SyncResult:
+    state = OfflineState.from_kiosk(settings)
+    columns = (TextColumn("risk list"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("sync", total=None)
+            return await state.sync_now(
+                lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    finally:
+        await state.aclose()
+
+
+@offline_app.command("outbox")
+def outbox(config: ConfigOption) -> None:
+    """How many verdict events wait for upload, and the age of the oldest."""
+    from kiosk.outbox import Outbox
+
+    settings = _config(config)
+    path = settings.data.dir / "outbox.sqlite3"
+    if not path.is_file():
+        out.print(f"No outbox yet at {path}: the daemon creates it on its first start.")
+        return
+    box = Outbox(path)
+    try:
+        pending, oldest = box.pending(), box.oldest_age_s()
+    finally:
+        box.close()
+    if pending == 0:
+        out.print("Outbox empty: every verdict has reached the verifier.")
+        return
+    out.print(f"{pending} event(s) waiting; the oldest for {oldest:.0f} s.", highlight=False)
+    out.print("They upload by themselves while the daemon runs and the verifier answers.")

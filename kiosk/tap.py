@@ -1,0 +1,91 @@
+"""One card, start to verdict: local card checks, subject, verifier (and face) under one deadline.
+
+The plaintext ID number is used once, to compute the subject, and goes nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from kiosk.cardcheck import CardCheck, card_facts, check_card
+from kiosk.decision import Decision, OfflineDecider
+from kiosk.subject import subject_of
+from kiosk.verifier_client import VerifierClient, VerifierUnavailable
+from readers import IdCard
+
+log = logging.getLogger(__name__)
+
+
+class PersonHook(Protocol):
+    """The face check as the tap sees it (``kiosk.face_hook.FaceHook``)."""
+
+    async def check(self, card: IdCard, timeout_s: float) -> Any: ...
+
+    def apply(self, decision: Decision, person: Any) -> Decision: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tap:
+    """A decided card: what to show, and what to record (never the ID number)."""
+
+    event_id: str
+    decision: Decision
+    subject: str | None
+    card_type: str | None
+    age_band: str | None
+
+
+class TapPipeline:
+    def __init__(
+        self,
+        *,
+        site: str,
+        pepper: bytes,
+        client: VerifierClient,
+        offline: OfflineDecider,
+        deadline_s: float,
+        person: PersonHook | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.site = site
+        self.pepper = pepper
+        self.client = client
+        self.offline = offline
+        self.deadline_s = deadline_s
+        self.person = person
+        self.today = today
+
+    async def decide(self, card: IdCard) -> Tap:
+        """Verdict for ``card``; always returns within the deadline plus a little."""
+        event_id = str(uuid.uuid4())
+        check = check_card(card, self.today())
+        subject = subject_of(self.pepper, card.id_number)
+        body = {
+            "subject": subject,
+            "site": self.site,
+            "event_id": event_id,
+            "card": card_facts(card, check),
+        }
+        if self.person is None:
+            decision = await self._online(body, subject, check)
+        else:
+            decision, person = await asyncio.gather(
+                self._online(body, subject, check), self.person.check(card, self.deadline_s)
+            )
+            decision = self.person.apply(decision, person)
+        return Tap(event_id, decision, subject, card.card_type.value, check.age_band)
+
+    async def _online(self, body: dict[str, Any], subject: str, check: CardCheck) -> Decision:
+        try:
+            answer = await self.client.verify(body, self.deadline_s)
+        except VerifierUnavailable as exc:
+            log.info("verifier unavailable, deciding offline: %s", exc)
+            return await self.offline.decide(subject, check)
+        self.offline.remember(subject, answer.verdict, tuple(answer.reasons))
+        return Decision(answer.verdict, tuple(answer.reasons), "online")

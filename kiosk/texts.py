@@ -1,0 +1,70 @@
+"""Everything the screen and the voice say, in Chinese and English, in one table.
+
+The page fetches these from ``/api/texts`` so the words live in exactly one place.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Verdict = Literal["PASS", "CHECK", "DENY"]
+
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
+    "PASS": ("请通行", "Please go ahead"),
+    "CHECK": ("请工作人员核验", "Staff will check"),
+    "DENY": ("暂停通行", "Please wait here"),
+}
+
+REASON_TEXTS: dict[str, tuple[str, str]] = {
+    "FACE_MATCH": ("人脸一致", "Face matches the card"),
+    "FACE_REVIEW": ("人脸需人工确认", "Face needs a staff look"),
+    "FACE_MISMATCH": ("人脸与证件不符", "Face does not match the card"),
+    "FACE_NOT_FOUND": ("未检测到人脸", "No face seen"),
+    "FACE_MULTIPLE": ("检测到多张人脸", "More than one face seen"),
+    "FACE_SKIPPED": ("未进行人脸核验", "Face check not used"),
+    "FACE_UNAVAILABLE": ("人脸核验暂不可用", "Face check not available"),
+    "CARD_VALID": ("证件有效", "Card valid"),
+    "CARD_EXPIRED": ("证件已过期", "Card has expired"),
+    "CARD_NOT_YET_VALID": ("证件尚未生效", "Card not yet valid"),
+    "CARD_BAD_ID_NUMBER": ("证件号码无法识别", "Card number not readable"),
+    "CARD_REPORTED_LOST": ("证件已挂失", "Card reported lost"),
+    "CARD_UNREADABLE_IDENTITY": ("无法读取证件信息", "Card could not be read"),
+    "CODE_GREEN": ("健康码绿码", "Health code green"),
+    "CODE_YELLOW": ("健康码黄码", "Health code yellow"),
+    "CODE_RED": ("健康码红码", "Health code red"),
+    "CODE_NO_RECORD": ("未查到健康码", "No health code found"),
+    "CODE_NAT_STALE": ("核酸结果已过期", "Test result too old"),
+    "TRAVEL_CLEAR": ("行程正常", "Travel clear"),
+    "TRAVEL_RISK_AREA": ("到访过风险地区", "Visited a risk area"),
+    "TRAVEL_NO_RECORD": ("未查到行程", "No travel record"),
+    "VERIFY_UNAVAILABLE": ("暂时无法核验", "Could not verify now"),
+    "RISKLIST_STALE": ("离线名单过旧", "Offline list too old"),
+}
+
+UNKNOWN_REASON = ("请工作人员协助", "Staff will help")
+
+OUT_OF_SERVICE = ("读卡器暂停服务，请找工作人员", "Card reader out of service, please ask staff")
+IDLE_PROMPT = ("请将身份证放在读卡区", "Please place your ID card on the reader")
+
+
+def reason_text(code: str) -> tuple[str, str]:
+    """Chinese and English text for a reason code; a staff prompt for codes we do not know."""
+    return REASON_TEXTS.get(code, UNKNOWN_REASON)
+
+
+def spoken_phrases() -> dict[str, str]:
+    """The phrases the voice pre-renders, keyed by what triggers them."""
+    phrases = {verdict: words[0] for verdict, words in VERDICT_WORDS.items()}
+    phrases["OUT_OF_SERVICE"] = OUT_OF_SERVICE[0]
+    return phrases
+
+
+def texts_document() -> dict[str, object]:
+    """The JSON the page loads once: verdict words, reason texts, idle and fault prompts."""
+    return {
+        "verdicts": {k: {"zh": v[0], "en": v[1]} for k, v in VERDICT_WORDS.items()},
+        "reasons": {k: {"zh": v[0], "en": v[1]} for k, v in REASON_TEXTS.items()},
+        "unknown_reason": {"zh": UNKNOWN_REASON[0], "en": UNKNOWN_REASON[1]},
+        "idle": {"zh": IDLE_PROMPT[0], "en": IDLE_PROMPT[1]},
+        "out_of_service": {"zh": OUT_OF_SERVICE[0], "en": OUT_OF_SERVICE[1]},
+    }

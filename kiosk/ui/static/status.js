@@ -1,0 +1,47 @@
+// Polls /api/status every two seconds and fills the table.
+"use strict";
+
+function put(id, text, cls) {
+  const cell = document.getElementById(id);
+  cell.textContent = text;
+  cell.className = cls || "";
+}
+
+function age(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function fill(s) {
+  put("kiosk", `${s.kiosk_id} @ ${s.site}`);
+  put("reader", `${s.reader.state}: ${s.reader.detail}`, s.reader.state);
+  const v = s.verifier;
+  const latency = v.latency_ms === null ? "" : ` · ${v.latency_ms} ms`;
+  put("verifier", `${v.state}${latency} · ${v.url}${v.last_error ? " · " + v.last_error : ""}`, v.state);
+  const c = s.counts_today;
+  put("counts", `total ${c.total} · 60+ ${c.elder} · PASS ${c.PASS} · CHECK ${c.CHECK} · DENY ${c.DENY}`);
+  put("outbox", `${s.outbox.pending} pending · oldest ${age(s.outbox.oldest_age_s)}`);
+  const r = s.risklist;
+  put("risklist", r.version === null ? "none yet" : `v${r.version} · ${r.entries} entries · ${age(r.age_s)} old`);
+  put("camera", s.camera.state || JSON.stringify(s.camera));
+  put("voice", `${s.voice.state}${s.voice.detail ? " · " + s.voice.detail : ""}`, s.voice.state);
+  put("drift", s.clock_drift_s === null ? "—" : `${s.clock_drift_s} s`);
+  put("last-error", s.last_error ? `${s.last_error_at} · ${s.last_error}` : "none");
+  put("version", s.version);
+  put("uptime", age(s.uptime_s));
+  put("updated", `updated ${new Date().toLocaleTimeString()}`);
+}
+
+async function poll() {
+  try {
+    const response = await fetch("/api/status");
+    fill(await response.json());
+  } catch (err) {
+    put("updated", `kiosk not answering: ${err}`, "error");
+  }
+}
+
+poll();
+setInterval(poll, 2000);

@@ -1,0 +1,93 @@
+"""kiosk/config.py and ``yzt kiosk check-config``: every problem explained, env overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kiosktools import write_config
+from typer.testing import CliRunner
+
+from kiosk.config import ConfigError, load_config
+from yzt.cli import app
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path, "http://127.0.0.1:8081", "tcp://127.0.0.1:7000")
+
+
+def test_valid_file_loads_with_defaults_and_paths_relative_to_it(config_file: Path) -> None:
+    config = load_config(config_file)
+    assert config.kiosk.id == "lane-1"
+    assert config.verifier.deadline_s == 0.6
+    assert config.ui.host == "127.0.0.1"
+    assert config.gate.kind == "none"
+    assert config.face.enabled is False
+    assert config.data.dir == config_file.parent / "data"
+    assert config.token() == "kiosk-token"
+    assert len(config.pepper()) >= 32
+
+
+def test_environment_overrides_the_file(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YZT_VERIFIER__URL", "http://10.0.0.5:9000")
+    monkeypatch.setenv("YZT_UI__PORT", "9123")
+    config = load_config(config_file)
+    assert str(config.verifier.url) == "http://10.0.0.5:9000/"
+    assert config.ui.port == 9123
+
+
+def test_every_problem_is_named_by_its_key_path(config_file: Path) -> None:
+    text = config_file.read_text()
+    text = text.replace('id = "lane-1"', 'idd = "lane-1"')
+    text = text.replace('url = "http://127.0.0.1:8081"', 'url = "not a url"')
+    text = text.replace("port = 0", "port = 70000")
+    text += '\n[gate]\nkind = "serial"\nopen_hex = "zz"\n'
+    config_file.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    problems = "\n".join(caught.value.problems)
+    assert "kiosk.id: is required but missing" in problems
+    assert "kiosk.idd: is not a known key" in problems
+    assert "verifier.url: expected a URL" in problems
+    assert "ui.port:" in problems and "70000" in problems
+    assert "gate.open_hex: expected hex bytes" in problems
+
+
+def test_token_twice_and_missing_files_are_explained(config_file: Path) -> None:
+    text = config_file.read_text().replace('token_file = "token"', 'token = "a"\ntoken_file = "b"')
+    config_file.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    assert caught.value.problems == ["verifier: set exactly one of token and token_file"]
+    config_file.write_text(config_file.read_text().replace('token = "a"\n', ""))
+    (config_file.parent / "pepper").write_bytes(b"short")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    assert any("verifier.token_file:" in p and "does not exist" in p for p in caught.value.problems)
+    assert any("at least 32 bytes" in p for p in caught.value.problems)
+
+
+def test_a_token_value_is_never_echoed(config_file: Path) -> None:
+    text = config_file.read_text().replace('token_file = "token"', "token = 12345")
+    config_file.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    assert "12345" not in str(caught.value)
+
+
+def test_check_config_cli_exit_codes_and_words(config_file: Path) -> None:
+    runner = CliRunner()
+    good = runner.invoke(app, ["kiosk", "check-config", str(config_file)])
+    assert good.exit_code == 0, good.output
+    assert "is valid" in good.output and "yzt kiosk run --config" in good.output
+
+    config_file.write_text(config_file.read_text() + "\n[ui\n")
+    bad = runner.invoke(app, ["kiosk", "check-config", str(config_file)])
+    assert bad.exit_code == 2
+    assert "not valid TOML" in bad.output
+    assert "Traceback" not in bad.output
+
+    missing = runner.invoke(app, ["kiosk", "check-config", str(config_file.parent / "nope.toml")])
+    assert missing.exit_code == 2
+    assert "the file does not exist" in missing.output

@@ -1,0 +1,296 @@
+"""``yzt demo`` end to end in real headless Chromium: simulator → kiosk → real verifier → screen.
+
+One demo (verifier subprocess with a seeded SQLite store, SAM simulator, kiosk) serves the
+whole module; every demo card is tapped and the page is checked as an elder would see it.
+Screenshots go to the artifacts dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kiosktools import CHROMIUM_ARGS, free_port
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from kiosk.demo.run import yzt_command
+from kiosk.texts import REASON_TEXTS, VERDICT_WORDS
+
+pytestmark = pytest.mark.browser
+START_TIMEOUT_S = 120
+SHOWN_TIMEOUT_MS = 5000
+
+# Under the verifier's shipped default policy (verifier/policies/default.toml).
+EXPECTED: dict[str, tuple[str, str, str]] = {
+    "green": ("PASS", "CODE_GREEN", "resident"),
+    "yellow": ("CHECK", "CODE_YELLOW", "resident"),
+    "red": ("DENY", "CODE_RED", "resident"),
+    "no-record": ("CHECK", "CODE_NO_RECORD", "resident"),
+    "expired": ("CHECK", "CARD_EXPIRED", "resident"),
+    "lost": ("CHECK", "CARD_REPORTED_LOST", "resident"),
+    "travel": ("CHECK", "TRAVEL_RISK_AREA", "resident"),
+    "foreigner-2017": ("PASS", "CODE_GREEN", "foreign_permanent"),
+    "foreigner-2023": ("PASS", "CODE_GREEN", "foreign_permanent_2023"),
+    "hkmt": ("PASS", "CODE_GREEN", "hkmt_residence"),
+    "elder": ("PASS", "CODE_GREEN", "resident"),
+}
+SHAPES = {"PASS": "✓", "CHECK": "!", "DENY": "✕"}
+
+
+class Demo:
+    def __init__(
+        self, process: subprocess.Popen[str], url: str, data: Path, verifier_url: str
+    ) -> None:
+        self.process = process
+        self.url = url
+        self.data = data
+        self.verifier_url = verifier_url
+        self.http = httpx.Client(base_url=url, timeout=5)
+
+    def tap(self, card: str) -> None:
+        self.http.post(f"/demo/api/tap/{card}").raise_for_status()
+
+    def remove(self) -> None:
+        self.http.post("/demo/api/remove").raise_for_status()
+
+    def screen(self) -> dict[str, Any]:
+        return self.http.get("/api/screen").json()
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data = tmp_path_factory.mktemp("demo")
+    verifier_port = free_port()
+    command = [
+        *yzt_command(),
+        "demo",
+        "--data",
+        str(data),
+        "--kiosk-port",
+        str(free_port()),
+        "--verifier-port",
+        str(verifier_port),
+        "--people",
+        "300",
+    ]
+    env = {**os.environ, "COLUMNS": "200"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    end = time.monotonic() + START_TIMEOUT_S
+    url = None
+    while url is None and time.monotonic() < end:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if match := re.search(r"kiosk screen\s+(http://\S+)", line):
+            url = match.group(1)
+    if url is None:
+        process.kill()
+        pytest.fail("yzt demo did not start:\n" + "".join(output))
+    children = children_of(process.pid)
+    assert children, "the verifier runs as a child process"
+    yield Demo(process, url, data, f"http://127.0.0.1:{verifier_port}")
+
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, rest
+    assert "Traceback" not in rest
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert not alive, f"processes left behind after Ctrl-C: {alive}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, demo: Demo) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page.goto(demo.url)
+    page.wait_for_selector("body[data-state=idle] #idle-zh")
+    yield page
+    page.close()
+
+
+def wait_idle(page: Page) -> None:
+    page.wait_for_selector("body[data-state=idle]", timeout=SHOWN_TIMEOUT_MS)
+
+
+def test_idle_screen_shows_where_to_put_the_card(page: Page, artifacts_dir: Path) -> None:
+    assert page.inner_text("#idle-zh") == "请将身份证放在读卡区"
+    assert page.is_visible("#idle-picture")
+    assert page.get_attribute("#idle-picture", "role") == "img"
+    assert font_px(page, "#idle-zh") >= 64
+    assert contrast(page, "#idle-zh") >= 7
+    page.screenshot(path=artifacts_dir / "kiosk-idle.png")
+
+
+@pytest.mark.parametrize("card", list(EXPECTED))
+def test_every_demo_card_end_to_end(page: Page, demo: Demo, card: str, artifacts_dir: Path) -> None:
+    verdict, reason, _card_type = EXPECTED[card]
+    demo.tap(card)
+    page.wait_for_selector(
+        f"body[data-state=result][data-verdict={verdict}]", timeout=SHOWN_TIMEOUT_MS
+    )
+    screen = demo.screen()
+    assert screen["verdict"] == verdict
+    assert reason in screen["reasons"]
+    assert screen["source"] == "online"
+    assert page.inner_text("#icon") == SHAPES[verdict]
+    assert page.inner_text("#verdict-zh") == VERDICT_WORDS[verdict][0]
+    assert page.inner_text("#verdict-en") == VERDICT_WORDS[verdict][1]
+    assert page.inner_text("#reason-zh") == REASON_TEXTS[screen["reasons"][0]][0]
+    name = page.inner_text("#name")
+    assert name == screen["name"] and "*" in name
+    assert not page.is_visible("#offline")
+    assert font_px(page, "#verdict-zh") >= 64
+    assert contrast(page, "#verdict-zh") >= 7
+    assert contrast(page, "#icon") >= 7
+    assert contrast(page, "#reason-zh") >= 7
+    page.screenshot(path=artifacts_dir / f"kiosk-{card}.png")
+    demo.remove()
+    wait_idle(page)
+
+
+def test_status_page_counts_the_taps(browser: Browser, demo: Demo, artifacts_dir: Path) -> None:
+    status = demo.http.get("/api/status").json()
+    counts = status["counts_today"]
+    assert counts["total"] >= len(EXPECTED)
+    assert counts["elder"] >= 1 and counts["DENY"] >= 1
+    assert status["reader"]["state"] == "ok"
+    assert status["verifier"]["state"] == "ok"
+    page = browser.new_page()
+    page.goto(f"{demo.url}status")
+    page.wait_for_selector("#counts:has-text('total')")
+    assert f"total {counts['total']}" in page.inner_text("#counts")
+    page.screenshot(path=artifacts_dir / "kiosk-status.png")
+    page.close()
+
+    printed = subprocess.run(
+        [*yzt_command(), "kiosk", "status", "--url", demo.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert "demo-lane-1" in printed.stdout and f"total {counts['total']}" in printed.stdout
+
+
+def test_events_and_heartbeats_reach_the_real_verifier(demo: Demo) -> None:
+    end = time.monotonic() + 15
+    while (outbox := demo.http.get("/api/status").json()["outbox"])["pending"]:
+        assert time.monotonic() < end, f"outbox not drained: {outbox}"
+        time.sleep(0.2)
+    assert outbox["rejected"] == 0
+    token = (demo.data / "verifier" / "admin-token").read_text().strip()
+    verifier = demo.verifier_url
+    headers = {"Authorization": f"Bearer {token}"}
+    stats = httpx.get(f"{verifier}/v1/stats", headers=headers, timeout=5).json()
+    assert stats["total"] >= len(EXPECTED)
+    fleet = httpx.get(f"{verifier}/v1/fleet", headers=headers, timeout=5).json()
+    assert "demo-lane-1" in json.dumps(fleet)
+
+
+def test_demo_tap_and_remove_commands(page: Page, demo: Demo) -> None:
+    yzt = yzt_command()
+    tapped = subprocess.run(
+        [*yzt, "demo", "tap", "red", "--url", demo.url], capture_output=True, text=True, timeout=30
+    )
+    assert tapped.returncode == 0, tapped.stderr
+    page.wait_for_selector("body[data-verdict=DENY]", timeout=SHOWN_TIMEOUT_MS)
+    removed = subprocess.run(
+        [*yzt, "demo", "remove", "--url", demo.url], capture_output=True, text=True, timeout=30
+    )
+    assert removed.returncode == 0
+    wait_idle(page)
+    unknown = subprocess.run(
+        [*yzt, "demo", "tap", "purple", "--url", demo.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert unknown.returncode == 1
+    assert "no demo card 'purple'" in unknown.stderr and "green" in unknown.stderr
+
+
+def test_demo_panel_buttons_place_cards(browser: Browser, demo: Demo, page: Page) -> None:
+    panel = browser.new_page()
+    panel.goto(f"{demo.url}demo")
+    panel.click("button[data-card=elder]")
+    page.wait_for_selector("body[data-verdict=PASS]", timeout=SHOWN_TIMEOUT_MS)
+    panel.click("#remove")
+    wait_idle(page)
+    panel.close()
+
+
+# computed-style checks ---------------------------------------------------------------------
+
+
+def font_px(page: Page, selector: str) -> float:
+    size = page.eval_on_selector(selector, "e => getComputedStyle(e).fontSize")
+    return float(size.removesuffix("px"))
+
+
+COLOURS_JS = """e => {
+  const colour = getComputedStyle(e).color;
+  let node = e;
+  while (node) {
+    const bg = getComputedStyle(node).backgroundColor;
+    if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return [colour, bg];
+    node = node.parentElement;
+  }
+  return [colour, 'rgb(255, 255, 255)'];
+}"""
+
+
+def contrast(page: Page, selector: str) -> float:
+    """WCAG 2 contrast ratio of the element's text against its nearest painted background."""
+    fg, bg = page.eval_on_selector(selector, COLOURS_JS)
+    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def test_contrast_helper_knows_black_on_white() -> None:
+    assert (
+        round((luminance("rgb(255, 255, 255)") + 0.05) / (luminance("rgb(0, 0, 0)") + 0.05)) == 21
+    )

@@ -1,0 +1,96 @@
+"""``yzt sim sam`` as a process: startup line, stdin commands, JSON control port, bad input."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from cardfactory import make_card
+from sam_helpers import YZT, SimProcess, write_deck
+
+
+@pytest.fixture
+def cards(tmp_path: Path) -> Path:
+    return write_deck(tmp_path / "cards", green=make_card(), red=make_card(name="王五"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_pty_mode_prints_the_device_and_obeys_stdin(cards: Path) -> None:
+    sim = SimProcess(cards, "--pty")
+    try:
+        assert sim.where.startswith("/dev/pts/")
+        assert Path(sim.where).exists()
+        assert sim.send("list") == "ok: cards: green, red · on reader: none"
+        assert sim.send("insert red") == "ok: card red placed on the reader"
+        assert sim.send("insert blue") == "error: no card 'blue' in the deck (cards: green, red)"
+        assert sim.send("fault sw3 zz").startswith("error: SW3 code 'zz' is not hex")
+        assert sim.send("fault pull") == "ok: fault pull queued for the next 1 answer(s)"
+        assert sim.send("quit") == "ok: bye"
+        assert sim.process.wait(timeout=5) == 0
+    finally:
+        sim.stop()
+
+
+def test_control_port_takes_json_lines(cards: Path) -> None:
+    port = free_port()
+    sim = SimProcess(cards, "--tcp", "0", "--control", str(port))
+    try:
+        assert int(sim.where) > 0
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            lines = conn.makefile("rw", encoding="utf-8")
+
+            def ask(text: str) -> dict:
+                lines.write(text + "\n")
+                lines.flush()
+                return json.loads(lines.readline())
+
+            reply = ask('{"cmd": "insert", "card": "green"}')
+            assert reply == {
+                "ok": True,
+                "message": "card green placed on the reader",
+                "card": "green",
+                "cards": ["green", "red"],
+            }
+            assert ask("not json")["ok"] is False
+            assert ask('{"cmd": "fault", "fault": "split", "times": 2}')["ok"] is True
+            assert ask('{"cmd": "remove"}')["card"] is None
+            assert ask('{"cmd": "quit"}')["message"] == "bye"
+        assert sim.process.wait(timeout=5) == 0
+    finally:
+        sim.stop()
+
+
+def test_sigterm_stops_it_cleanly(cards: Path) -> None:
+    sim = SimProcess(cards, "--tcp", "0")
+    assert sim.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--cards", "/nonexistent", "--pty"],
+            "error: /nonexistent: not a directory of card files",
+        ),
+        (["--tcp", "0", "--pty"], "error: give exactly one of --pty or --tcp PORT"),
+    ],
+)
+def test_bad_invocations_exit_2_with_one_line(cards: Path, args: list[str], words: str) -> None:
+    full = args if "--cards" in args else ["--cards", str(cards), *args]
+    done = subprocess.run(
+        [YZT, "sim", "sam", *full],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == words

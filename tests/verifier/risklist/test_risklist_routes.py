@@ -1,0 +1,104 @@
+"""``GET /v1/risklist`` on the verifier app: kiosk role only, snapshot or deltas, HTTP Range."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from risklist_rows import TODAY, many_red, set_code, write_verifier_config
+
+from kiosk.offline.risklist import decode_all
+from verifier.app import create_app
+from verifier.config import load_config
+from verifier.risklist.build import publish
+from verifier.risklist.routes import router
+from verifier.store.tokens import add_token
+
+pytest_plugins = ("risklist_fixtures",)
+
+
+class Verifier:
+    def __init__(self, client: httpx.AsyncClient, engine, kiosk: str, staff: str) -> None:
+        self.client = client
+        self.engine = engine
+        self.kiosk = {"Authorization": f"Bearer {kiosk}"}
+        self.staff = {"Authorization": f"Bearer {staff}"}
+
+
+@pytest.fixture
+async def verifier(tmp_path: Path) -> AsyncIterator[Verifier]:
+    config = load_config(write_verifier_config(tmp_path, f"sqlite:///{tmp_path / 'v.db'}"))
+    app = create_app(config)
+    app.include_router(router)
+    engine = app.state.services.engine
+    kiosk = add_token(engine, name="lane-1", role="kiosk")
+    staff = add_token(engine, name="staff", role="staff")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://verifier") as client:
+        yield Verifier(client, engine, kiosk, staff)
+    engine.dispose()
+
+
+async def test_kiosk_gets_a_verifiable_snapshot(
+    verifier: Verifier, signing_key: Ed25519PrivateKey
+) -> None:
+    set_code(verifier.engine, 1, "red")
+    publish(verifier.engine, signing_key, today=TODAY)
+    answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/vnd.yzt.risklist"
+    assert answer.headers["etag"] == '"s-1"' and answer.headers["x-risklist-kind"] == "snapshot"
+    (payload,) = decode_all(answer.content, signing_key.public_key())
+    assert (payload.version, payload.total) == (1, 1)
+
+
+async def test_only_the_kiosk_role_may_fetch(
+    verifier: Verifier, signing_key: Ed25519PrivateKey
+) -> None:
+    publish(verifier.engine, signing_key, today=TODAY)
+    assert (await verifier.client.get("/v1/risklist")).status_code == 401
+    forbidden = await verifier.client.get("/v1/risklist", headers=verifier.staff)
+    assert forbidden.status_code == 403
+
+
+async def test_before_the_first_publish_the_answer_says_what_to_run(verifier: Verifier) -> None:
+    answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
+    assert answer.status_code == 404
+    assert "yzt verifier risklist publish" in answer.json()["detail"]
+
+
+async def test_bad_since_is_a_clear_field_error(verifier: Verifier) -> None:
+    answer = await verifier.client.get("/v1/risklist?since=-3", headers=verifier.kiosk)
+    assert answer.status_code == 422
+    assert "since" in answer.json()["detail"]
+
+
+async def test_range_resumes_the_same_bytes_until_a_new_version(
+    verifier: Verifier, signing_key: Ed25519PrivateKey
+) -> None:
+    many_red(verifier.engine, 200)
+    publish(verifier.engine, signing_key, today=TODAY)
+    whole = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
+    etag = whole.headers["etag"]
+    rest = await verifier.client.get(
+        "/v1/risklist", headers={**verifier.kiosk, "Range": "bytes=1000-", "If-Range": etag}
+    )
+    assert rest.status_code == 206
+    assert (
+        rest.headers["content-range"] == f"bytes 1000-{len(whole.content) - 1}/{len(whole.content)}"
+    )
+    assert whole.content[:1000] + rest.content == whole.content
+
+    set_code(verifier.engine, 1, "red")
+    publish(verifier.engine, signing_key, today=TODAY)
+    moved = await verifier.client.get(
+        "/v1/risklist", headers={**verifier.kiosk, "Range": "bytes=1000-", "If-Range": etag}
+    )
+    assert moved.status_code == 200 and moved.headers["etag"] == '"s-2"'
+    beyond = await verifier.client.get(
+        "/v1/risklist", headers={**verifier.kiosk, "Range": "bytes=99999999-"}
+    )
+    assert beyond.status_code == 416

@@ -1,0 +1,86 @@
+"""Verifier fixtures, used as a plugin (``pytest_plugins = ("verifier_fixtures",)``): a store on
+SQLite and on PostgreSQL (a fresh database per session), a config with its pepper, and the app
+through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from conftest import in_ci
+from sqlalchemy import Engine, text
+from verifier_helpers import Api, write_config
+
+from verifier.app import create_app
+from verifier.config import VerifierConfig, load_config
+from verifier.store import metadata, open_store
+from verifier.store.tokens import add_token
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database of its own for this session, dropped at the end; skipped without PostgreSQL
+    except under CI, where it must run."""
+    name = f"yzt_t_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        if in_ci():
+            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    open_store(url).dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs twice: SQLite file and PostgreSQL (emptied before the test)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'verifier.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    engine = open_store(url)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names}"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = open_store(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def config(tmp_path: Path, store_url: str) -> VerifierConfig:
+    cfg = load_config(write_config(tmp_path / "data", store_url))
+    cfg.limits.token_cache_s = 0
+    cfg.policy.sites = {"hospital-a": "hospital", "metro-2": "metro"}
+    return cfg
+
+
+@pytest.fixture
+async def api(config: VerifierConfig) -> AsyncIterator[Api]:
+    app = create_app(config)
+    engine = app.state.services.engine
+    tokens = {
+        role: add_token(engine, name=f"t-{role}", role=role)
+        for role in ("kiosk", "feeder", "staff", "admin")
+    }
+    tokens["kiosk-site"] = add_token(engine, name="lane-1", role="kiosk", site="hospital-a")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://verifier") as client:
+        yield Api(client, engine, tokens)
+    engine.dispose()

@@ -1,0 +1,60 @@
+"""Test helpers: valid synthetic ID numbers, CSV/NDJSON bodies, configs, the API client."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from verifier.config import default_config_text, write_private
+from verifier.idnumber import synthetic_id_number
+
+PEPPER = b"0123456789abcdef0123456789abcdef-test-pepper"
+
+
+def id_numbers(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    numbers: list[str] = []
+    while len(numbers) < count:
+        number = synthetic_id_number(rng)
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def csv_body(header: str, rows: list[str]) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def ndjson_body(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def write_config(data: Path, url: str, extra: str = "") -> Path:
+    """A config like ``init`` writes, with ``url`` as the store and ``extra`` TOML appended."""
+    data.mkdir(parents=True, exist_ok=True)
+    pepper = data / "pepper"
+    if not pepper.exists():
+        write_private(pepper, PEPPER)
+    body = default_config_text(data).replace(
+        f'url = "sqlite:///{(data / "verifier.db").resolve()}"', f'url = "{url}"'
+    )
+    path = data / "verifier.toml"
+    path.write_text(body + extra, encoding="utf-8")
+    return path
+
+
+class Api:
+    """The app, its engine and one token per role."""
+
+    def __init__(self, client: httpx.AsyncClient, engine: Engine, tokens: dict[str, str]) -> None:
+        self.client = client
+        self.engine = engine
+        self.tokens = tokens
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}

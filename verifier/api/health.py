@@ -1,0 +1,34 @@
+"""``/healthz`` (process up), ``/readyz`` (store reachable), ``/metrics`` — open to scrapers and
+load balancers, and holding nothing about any person."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from verifier.api.deps import ServicesDep
+from verifier.api.problems import problem
+from verifier.store import StoreError, ping
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz", summary="The process answers")
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", summary="The store answers")
+async def readyz(services: ServicesDep) -> JSONResponse:
+    try:
+        await run_in_threadpool(ping, services.engine)
+    except StoreError as exc:
+        return problem(503, str(exc))
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(services: ServicesDep) -> Response:
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

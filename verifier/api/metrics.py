@@ -1,0 +1,85 @@
+"""Prometheus metrics, one registry per app. Labels are routes, sites, verdicts, kinds — never
+a subject or an ID number."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Metrics:
+    """The verifier's metrics."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "yzt_verifier_requests",
+            "HTTP requests by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "yzt_verifier_request_seconds",
+            "HTTP request time by route template",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+            registry=self.registry,
+        )
+        self.verdicts = Counter(
+            "yzt_verifier_verdicts",
+            "Verdicts given by /v1/verify",
+            ["site", "verdict"],
+            registry=self.registry,
+        )
+        self.feed_rows = Counter(
+            "yzt_verifier_feed_rows",
+            "Feed rows received over HTTP",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "yzt_verifier_events",
+            "Kiosk events received",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.purged = Counter(
+            "yzt_verifier_events_purged",
+            "Events deleted by the retention job",
+            registry=self.registry,
+        )
+        self.kiosks_online = Gauge(
+            "yzt_verifier_kiosks_online",
+            "Kiosks with a heartbeat in the last 2 minutes (as of the last /v1/fleet)",
+            registry=self.registry,
+        )
+
+
+class MetricsMiddleware:
+    """Counts and times every request by its route template (``/v1/feeds/{kind}``)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)

@@ -1,0 +1,85 @@
+"""``create_app(config)``: the FastAPI application. Nothing connects at import time; the store is
+opened (and migrated) here, the purge task runs for the app's lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+from collections.abc import AsyncIterator
+
+from cachetools import TTLCache
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from verifier.api import events, feeds, fleet, health, problems, stats, verify
+from verifier.api.deps import Services
+from verifier.api.limits import BodyLimit, RateLimiter
+from verifier.api.metrics import Metrics, MetricsMiddleware
+from verifier.config import VerifierConfig
+from verifier.policy import PolicyError, load_profiles
+from verifier.retention import purge_periodically
+from verifier.store import open_store
+from verifier.store.people import SqliteFacts
+
+
+def build_services(config: VerifierConfig, engine: Engine | None = None) -> Services:
+    """Open the store and load what requests need; raises ConfigError/StoreError/PolicyError."""
+    pepper = config.pepper_bytes()
+    profiles = load_profiles(config.policy.dir)
+    missing = {config.policy.default, *config.policy.sites.values()} - set(profiles)
+    if missing:
+        raise PolicyError(f"policy: no profile named {sorted(missing)[0]!r}")
+    limits = config.limits
+    engine = engine or open_store(config.database_url())
+    return Services(
+        config=config,
+        engine=engine,
+        pepper=pepper,
+        profiles=profiles,
+        limiter=RateLimiter(limits.rate_per_s, limits.burst),
+        metrics=Metrics(),
+        token_cache=TTLCache(maxsize=10_000, ttl=max(limits.token_cache_s, 0.001)),
+        sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,
+    )
+
+
+def create_app(config: VerifierConfig, *, services: Services | None = None) -> FastAPI:
+    """The verifier app for ``config`` (``services`` to share an already opened store)."""
+    services = services or build_services(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        gc.collect()
+        gc.freeze()  # startup objects leave the collector's view: no long full-GC pauses later
+        purge = asyncio.create_task(
+            purge_periodically(
+                services.engine,
+                days=config.privacy.retention_days,
+                interval_s=config.privacy.purge_interval_s,
+                on_purged=services.metrics.purged.inc,
+            )
+        )
+        try:
+            yield
+        finally:
+            if services.sqlite_facts is not None:
+                services.sqlite_facts.close()
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
+
+    app = FastAPI(
+        title="yzt verifier",
+        version="1",
+        summary="Health-code verification for ID-card kiosks (一证通行)",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    problems.install(app)
+    for module in (verify, events, fleet, stats, feeds, health):
+        app.include_router(module.router)
+    limits = config.limits
+    app.add_middleware(BodyLimit, limit=limits.body_bytes, feed_limit=limits.feed_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    return app

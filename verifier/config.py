@@ -1,0 +1,188 @@
+"""The verifier's TOML config (``DIR/verifier.toml``), with ``YZT_VERIFIER_*`` environment
+overrides (nested with ``__``, e.g. ``YZT_VERIFIER_STORE__URL``). Unknown keys are errors.
+
+Secrets never sit in the TOML: the pepper and the database password come from files with tight
+permissions (``pepper_file``, ``password_file``) or from the environment
+(``YZT_VERIFIER_PRIVACY__PEPPER``, ``YZT_VERIFIER_STORE__PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+MIN_PEPPER_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message is one plain line for the operator."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Section):
+    url: str = Field(description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://…")
+    password_file: Path | None = Field(None, description="database password, read at start")
+    password: SecretStr | None = Field(None, description="database password (environment only)")
+
+
+class PrivacyConfig(_Section):
+    pepper_file: Path = Field(description="secret HMAC key for subjects (≥ 32 bytes, mode 0600)")
+    pepper: SecretStr | None = Field(None, description="the pepper itself (environment only)")
+    retention_days: int = Field(30, ge=1, le=3650, description="events older than this are purged")
+    purge_interval_s: float = Field(3600.0, gt=0, description="how often serve purges")
+
+
+class PolicyConfig(_Section):
+    dir: Path | None = Field(None, description="extra site profiles (*.toml), beside the shipped")
+    default: str = Field("default", description="profile for sites not listed in [policy.sites]")
+    sites: dict[str, str] = Field(default_factory=dict, description="site → profile name")
+
+
+class LimitsConfig(_Section):
+    rate_per_s: float = Field(20.0, gt=0, description="requests per second per token (sustained)")
+    burst: int = Field(60, ge=1, description="requests a token may make at once")
+    body_bytes: int = Field(1_048_576, ge=1024, description="largest JSON request body")
+    feed_body_bytes: int = Field(2_147_483_648, ge=1024, description="largest PUT /v1/feeds body")
+    token_cache_s: float = Field(5.0, ge=0, description="how long a token check is reused")
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8081, ge=1, le=65535)
+
+
+class VerifierConfig(BaseSettings):
+    """The whole file; sections as above."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="YZT_VERIFIER_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    store: StoreConfig
+    privacy: PrivacyConfig
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the file."""
+        return env_settings, init_settings
+
+    def database_url(self) -> str:
+        """The store URL with the password from its file or the environment filled in."""
+        url = make_url(self.store.url)
+        secret = self.store.password.get_secret_value() if self.store.password else None
+        if secret is None and self.store.password_file is not None:
+            secret = _read_secret(self.store.password_file, "store.password_file").decode().strip()
+        return (
+            url.set(password=secret).render_as_string(hide_password=False) if secret else str(url)
+        )
+
+    def pepper_bytes(self) -> bytes:
+        """The subject key, checked for length (and the file for its permissions)."""
+        if self.privacy.pepper is not None:
+            pepper = self.privacy.pepper.get_secret_value().encode()
+        else:
+            pepper = _read_secret(self.privacy.pepper_file, "privacy.pepper_file")
+        if len(pepper) < MIN_PEPPER_BYTES:
+            raise ConfigError(f"privacy.pepper_file: expected at least {MIN_PEPPER_BYTES} bytes")
+        return pepper
+
+
+def _read_secret(path: Path, field: str) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{field}: cannot read {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"{field}: {path} is readable by others; run chmod 600 {path}")
+    return data
+
+
+def load_config(path: Path) -> VerifierConfig:
+    """Read, resolve relative paths against the file's folder, validate; ConfigError on trouble."""
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = VerifierConfig(**raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
+    return _resolved(config, path.parent)
+
+
+def _resolved(config: VerifierConfig, base: Path) -> VerifierConfig:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else base / p)
+
+    config.privacy.pepper_file = absolute(config.privacy.pepper_file) or base / "pepper"
+    config.store.password_file = absolute(config.store.password_file)
+    config.policy.dir = absolute(config.policy.dir)
+    return config
+
+
+def default_config_text(data_dir: Path) -> str:
+    """The file ``yzt verifier init`` writes."""
+    data_dir = data_dir.resolve()
+    return f"""\
+# yzt verifier config — see docs/verifier.md. Environment overrides: YZT_VERIFIER_SECTION__KEY.
+
+[store]
+# SQLite by default; PostgreSQL: "postgresql+psycopg://yzt@db.example/yzt" (+ password_file)
+url = "sqlite:///{data_dir / "verifier.db"}"
+
+[privacy]
+pepper_file = "{data_dir / "pepper"}"
+retention_days = 30
+purge_interval_s = 3600
+
+[policy]
+dir = "{data_dir / "policies"}"
+default = "default"
+
+[policy.sites]
+# "hospital-a" = "hospital"
+# "metro-line-2" = "metro"
+
+[limits]
+rate_per_s = 20.0
+burst = 60
+body_bytes = 1048576
+feed_body_bytes = 2147483648
+token_cache_s = 5.0
+
+[server]
+host = "127.0.0.1"
+port = 8081
+"""
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by its owner only, from the first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

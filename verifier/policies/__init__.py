@@ -1,0 +1,1 @@
+"""Shipped site profiles (``*.toml``); a deployment adds or overrides them in ``[policy] dir``."""

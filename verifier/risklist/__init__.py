@@ -1,0 +1,1 @@
+"""The signed risk list: tables, publishing, wire format, keys, the kiosk endpoint."""
