@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev gcc espeak-ng sox chromium \
-	fonts-noto-cjk iproute2 prometheus
+	fonts-noto-cjk iproute2 prometheus wrk nginx-light cage xwayland \
+	postgresql-client python3-venv systemd
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint format bench deps debian clean

@@ -19,6 +19,7 @@ from verifier.api.metrics import Metrics, MetricsMiddleware
 from verifier.config import VerifierConfig
 from verifier.policy import PolicyError, load_profiles
 from verifier.retention import purge_periodically
+from verifier.risklist import routes as risklist
 from verifier.store import open_store
 from verifier.store.people import SqliteFacts
 
@@ -77,7 +78,7 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
     )
     app.state.services = services
     problems.install(app)
-    for module in (verify, events, fleet, stats, feeds, health):
+    for module in (verify, events, fleet, stats, feeds, health, risklist):
         app.include_router(module.router)
     limits = config.limits
     app.add_middleware(BodyLimit, limit=limits.body_bytes, feed_limit=limits.feed_body_bytes)

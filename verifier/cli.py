@@ -38,6 +38,7 @@ from verifier.config import (
 from verifier.feeds import ImportReport, import_feed
 from verifier.lookup import NotAnIdNumber, lookup
 from verifier.policy import PolicyError, load_profiles
+from verifier.risklist.cli import keys_app, risklist_app
 from verifier.store import StoreError, open_store
 from verifier.store.events import purge_events
 from verifier.store.tokens import add_token, list_tokens, revoke_token
@@ -49,6 +50,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(keys_app, name="keys")
+app.add_typer(risklist_app, name="risklist")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

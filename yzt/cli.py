@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kiosk.cli import demo_app, kiosk_app
+from kiosk.doctor import doctor
 from kiosk.face.cli import face_app
 from readers.cli import card_app, reader_app, sim_app
 from verifier.cli import app as verifier_app
@@ -22,6 +23,7 @@ app.add_typer(verifier_app, name="verifier")
 app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(demo_app, name="demo")
 app.add_typer(face_app, name="face")
+app.command("doctor")(doctor)
 
 
 def main() -> None:
