@@ -30,10 +30,11 @@ def open_reader(uri: str) -> Reader:
 
     Nothing is opened yet: the device is opened (and reopened) by ``reader.events()``.
     """
-    parsed = parse_uri(uri)
-    if parsed.scheme == "pcsc":
+    if uri.startswith("pcsc://"):
+        # Reader names may hold "[" or "]", which generic URL parsing rejects: pcsc parses its own.
         pcsc = importlib.import_module("readers.backends.pcsc")
         return pcsc.open_pcsc_reader(uri)
+    parsed = parse_uri(uri)
     if parsed.scheme not in SCHEMES:
         raise ReaderURIError(
             f"unknown reader scheme {parsed.scheme!r} in {uri!r}; "

@@ -215,7 +215,7 @@ async def running(folder: Path, host: str, wrap: list[str]) -> AsyncIterator[Rig
         engine.dispose()
 
 
-async def test_verifier_killed_kiosk_decides_from_the_list_then_drains_exactly_once(
+async def test_verifier_killed_kiosk_decides_from_cache_and_list_then_drains_exactly_once(
     tmp_path: Path,
 ) -> None:
     async with running(tmp_path, "127.0.0.1", []) as rig:
@@ -227,7 +227,7 @@ async def test_verifier_killed_kiosk_decides_from_the_list_then_drains_exactly_o
         green = await rig.tap("green")
         red = await rig.tap("red")
         elder = await rig.tap("elder")
-        assert (green["verdict"], green["source"]) == ("PASS", "risklist")
+        assert (green["verdict"], green["source"]) == ("PASS", "cache")
         assert (red["verdict"], red["source"], red["reasons"]) == ("DENY", "risklist", ["CODE_RED"])
         assert elder["source"] == "risklist"
         assert (await rig.status())["outbox"]["pending"] >= 3
@@ -237,7 +237,7 @@ async def test_verifier_killed_kiosk_decides_from_the_list_then_drains_exactly_o
         rows = rig.stored_events()
         ids = [r.event_id for r in rows]
         assert len(ids) == len(set(ids)) == 4
-        assert sorted(r.source for r in rows) == ["online", "risklist", "risklist", "risklist"]
+        assert sorted(r.source for r in rows) == ["cache", "online", "risklist", "risklist"]
 
 
 def ip(*args: str) -> None:
@@ -282,7 +282,7 @@ async def test_network_cut_between_namespaces_behaves_like_a_killed_verifier(
             red = await rig.tap("red")
             green = await rig.tap("green")
             assert (red["verdict"], red["source"]) == ("DENY", "risklist")
-            assert (green["verdict"], green["source"]) == ("PASS", "risklist")
+            assert (green["verdict"], green["source"]) == ("PASS", "cache")
             assert (await rig.status())["outbox"]["pending"] >= 2
 
             ip("link", "set", host_link, "up")
