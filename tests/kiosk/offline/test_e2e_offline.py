@@ -101,20 +101,22 @@ class Rig:
         return (await self.http.get("/api/status")).json()  # type: ignore[no-any-return]
 
     async def tap(self, card: str) -> dict[str, Any]:
+        """Take the last card away, wait for the idle screen, place ``card``, return its result."""
         assert self.http is not None
         self.sim.remove()
-        await asyncio.sleep(0.3)
-        before = (await self.status())["counts_today"]["total"]
+        await self._screen_until(lambda screen: screen["state"] == "idle", f"idle before {card}")
         self.sim.insert(card)
+        return await self._screen_until(lambda s: s["state"] == "result", f"result for {card}")
+
+    async def _screen_until(self, wanted: Any, what: str) -> dict[str, Any]:
+        assert self.http is not None
         end = time.monotonic() + 10
         while time.monotonic() < end:
-            screen = (await self.http.get("/api/screen")).json()
-            if (await self.status())["counts_today"]["total"] > before and screen[
-                "state"
-            ] == "result":
-                return screen  # type: ignore[no-any-return]
+            screen: dict[str, Any] = (await self.http.get("/api/screen")).json()
+            if wanted(screen):
+                return screen
             await asyncio.sleep(0.05)
-        raise AssertionError(f"no result for {card}")
+        raise AssertionError(f"no {what}")
 
     async def wait_fresh(self) -> None:
         assert self.offline is not None
