@@ -58,20 +58,30 @@ async def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+SESSION_COOKIE = "yzt_session"
+"""Staff who sign in on a console page carry their token in this HttpOnly cookie."""
+
+
+def presented_token(request: Request) -> str:
+    """The bearer token from the ``Authorization`` header, else from the session cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE, "").strip()
 
 
 def require(*roles: str) -> Callable[..., Awaitable[TokenInfo]]:
-    """A dependency admitting tokens of ``roles``: 401 without a valid token, 403 for another
-    role, 429 over the token's rate."""
+    """A dependency admitting tokens of ``roles`` (header or session cookie): 401 without a
+    valid token, 403 for another role, 429 over the token's rate."""
 
     async def check(request: Request) -> TokenInfo:
         services: Services = request.app.state.services
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        token = presented_token(request)
+        if not token:
             raise HTTPException(401, "missing bearer token", headers=UNAUTHORIZED)
-        info = services.token_cache.get(token_hash(token.strip()))
+        info = services.token_cache.get(token_hash(token))
         if info is None:
-            info = await run_in_threadpool(services.lookup_token, token.strip())
+            info = await run_in_threadpool(services.lookup_token, token)
         if info is None:
             raise HTTPException(401, "unknown or revoked token", headers=UNAUTHORIZED)
         if info.role not in roles:

@@ -1,0 +1,1 @@
+"""Staff console: server-rendered pages (fleet, stats) over the same store as the API."""
