@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from cachetools import TTLCache
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from verifier.api import events, feeds, fleet, health, problems, stats, verify
@@ -17,6 +18,9 @@ from verifier.api.deps import Services
 from verifier.api.limits import BodyLimit, RateLimiter
 from verifier.api.metrics import Metrics, MetricsMiddleware
 from verifier.config import VerifierConfig
+from verifier.console import fleet_page, session
+from verifier.console.auth import SignInRequired, sign_in_redirect
+from verifier.console.templating import STATIC
 from verifier.policy import PolicyError, load_profiles
 from verifier.retention import purge_periodically
 from verifier.risklist import routes as risklist
@@ -78,8 +82,10 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
     )
     app.state.services = services
     problems.install(app)
-    for module in (verify, events, fleet, stats, feeds, health, risklist):
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
+    for module in (verify, events, fleet, stats, feeds, health, risklist, session, fleet_page):
         app.include_router(module.router)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     limits = config.limits
     app.add_middleware(BodyLimit, limit=limits.body_bytes, feed_limit=limits.feed_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

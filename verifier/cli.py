@@ -1,7 +1,8 @@
-"""``yzt verifier …``: init, serve, token, seed, import, lookup, purge, migrate.
+"""``yzt verifier …``: init, serve, token, seed, import, lookup, purge, migrate, fleet.
 
-Every command except ``init`` takes ``--config DIR/verifier.toml``. A config, store or policy
-problem is one plain line on stderr and exit 2.
+Every command except ``init`` and ``fleet`` (HTTP to a running verifier) takes
+``--config DIR/verifier.toml``. A config, store or policy problem is one plain line on stderr
+and exit 2.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from verifier.config import (
     write_private,
 )
 from verifier.feeds import ImportReport, import_feed
+from verifier.fleet_cli import fleet
 from verifier.lookup import NotAnIdNumber, lookup
 from verifier.policy import PolicyError, load_profiles
 from verifier.risklist.cli import keys_app, risklist_app
@@ -52,6 +54,7 @@ token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_hel
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(risklist_app, name="risklist")
+app.command("fleet")(fleet)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -56,6 +56,29 @@ class LimitsConfig(_Section):
     token_cache_s: float = Field(5.0, ge=0, description="how long a token check is reused")
 
 
+class FleetConfig(_Section):
+    """When the staff console calls a kiosk offline or raises an alert (docs/console.md)."""
+
+    offline_after_s: float = Field(120.0, gt=0, description="no heartbeat this long: offline")
+    risklist_warn_s: float = Field(6 * 3600.0, gt=0, description="risk list this old: warning")
+    risklist_stale_s: float = Field(
+        24 * 3600.0, gt=0, description="risk list this old: stale (offline taps all get CHECK)"
+    )
+    outbox_pending_max: int = Field(100, ge=0, description="more events waiting than this: alert")
+    outbox_oldest_max_s: float = Field(600.0, gt=0, description="oldest waiting event older: alert")
+    clock_drift_max_s: float = Field(30.0, gt=0, description="kiosk clock further off: alert")
+    expected_version: str | None = Field(
+        None, description="version every kiosk should run (default: the fleet's most common)"
+    )
+    refresh_s: int = Field(15, ge=5, le=3600, description="the /fleet page reloads this often")
+
+    @model_validator(mode="after")
+    def _warn_before_stale(self) -> FleetConfig:
+        if self.risklist_warn_s > self.risklist_stale_s:
+            raise ValueError("risklist_warn_s must not exceed risklist_stale_s")
+        return self
+
+
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8081, ge=1, le=65535)
@@ -73,6 +96,7 @@ class VerifierConfig(BaseSettings):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    fleet: FleetConfig = Field(default_factory=FleetConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +202,16 @@ token_cache_s = 5.0
 [server]
 host = "127.0.0.1"
 port = 8081
+
+[fleet]
+# when the staff console (/fleet) calls a kiosk offline or raises an alert
+offline_after_s = 120
+risklist_warn_s = 21600
+risklist_stale_s = 86400
+outbox_pending_max = 100
+outbox_oldest_max_s = 600
+clock_drift_max_s = 30
+refresh_s = 15
 """
 
 

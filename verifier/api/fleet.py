@@ -1,19 +1,48 @@
-"""``POST /v1/heartbeat`` (kiosk) and ``GET /v1/fleet`` (staff): every kiosk's last status."""
+"""``POST /v1/heartbeat`` (kiosk) and ``GET /v1/fleet`` (staff): every kiosk's last status, with
+the state and alerts the staff console shows (verifier/fleetstate.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 
-from verifier.api.deps import KioskAuth, ServicesDep, StaffAuth, check_site
+from verifier.api.deps import KioskAuth, Services, ServicesDep, StaffAuth, check_site
 from verifier.api.models import Heartbeat
+from verifier.fleetstate import KioskState, State, assess_fleet, summarize
 from verifier.store.heartbeats import last_heartbeats, record_heartbeat
 from verifier.timeutil import iso, utcnow
 
 router = APIRouter()
-ONLINE_WITHIN = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class FleetView:
+    """The fleet as one request sees it: kiosks after the filters, counts over the site."""
+
+    server_time: datetime
+    kiosks: list[KioskState]
+    docs: dict[str, Any]
+    summary: dict[str, int]
+    sites: list[str]
+
+
+def fleet_view(services: Services, *, site: str | None, state: State | None) -> FleetView:
+    """Every kiosk assessed (the expected version is the whole fleet's), then filtered."""
+    now = utcnow()
+    rows = last_heartbeats(services.engine)
+    everyone = assess_fleet(rows, now=now, config=services.config.fleet)
+    services.metrics.kiosks_online.set(sum(k.state != "offline" for k in everyone))
+    at_site = [k for k in everyone if site is None or k.site == site]
+    return FleetView(
+        server_time=now,
+        kiosks=[k for k in at_site if state is None or k.state == state],
+        docs={row["kiosk_id"]: row["doc"] for row in rows},
+        summary=summarize(at_site),
+        sites=sorted({k.site for k in everyone}),
+    )
 
 
 @router.post("/v1/heartbeat", tags=["kiosk"], summary="A kiosk's status document")
@@ -27,15 +56,30 @@ def heartbeat(body: Heartbeat, token: KioskAuth, services: ServicesDep) -> dict[
     return {"server_time": iso(now)}
 
 
-@router.get("/v1/fleet", tags=["staff"], summary="Every kiosk's last heartbeat")
+@router.get("/v1/fleet", tags=["staff"], summary="Every kiosk's last heartbeat, state and alerts")
 def fleet(
-    _token: StaffAuth, services: ServicesDep, site: str | None = Query(None, max_length=64)
+    _token: StaffAuth,
+    services: ServicesDep,
+    site: str | None = Query(None, max_length=64),
+    state: State | None = Query(None, description="online | degraded | offline"),
 ) -> dict[str, Any]:
-    """One entry per kiosk: its document, when it arrived, and ``online`` (within 2 minutes)."""
-    now = utcnow()
-    kiosks = []
-    for row in last_heartbeats(services.engine, site=site):
-        online = now - row["received_at"] <= ONLINE_WITHIN
-        kiosks.append({**row, "received_at": iso(row["received_at"]), "online": online})
-    services.metrics.kiosks_online.set(sum(k["online"] for k in kiosks))
-    return {"server_time": iso(now), "kiosks": kiosks}
+    """One entry per kiosk, worst first: its document, when it arrived, ``online``, ``state``
+    and ``alerts``; ``summary`` counts the site's kiosks by state."""
+    view = fleet_view(services, site=site, state=state)
+    return {
+        "server_time": iso(view.server_time),
+        "summary": view.summary,
+        "kiosks": [
+            {
+                "kiosk_id": k.kiosk_id,
+                "site": k.site,
+                "doc": view.docs[k.kiosk_id],
+                "received_at": iso(k.received_at),
+                "online": k.state != "offline",
+                "state": k.state,
+                "last_seen_s": round(k.last_seen_s, 1),
+                "alerts": [a.as_json() for a in k.alerts],
+            }
+            for k in view.kiosks
+        ],
+    }

@@ -10,6 +10,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
 
 from verifier.api.deps import require
 from verifier.store.tokens import TokenInfo
@@ -32,8 +33,15 @@ async def staff_page(request: Request) -> TokenInfo:
         return await _check_staff(request)
     except HTTPException as exc:
         if exc.status_code == 401:
-            raise SignInRequired(request.url.path) from None
+            url = request.url
+            raise SignInRequired(f"{url.path}?{url.query}" if url.query else url.path) from None
         raise
 
 
 StaffPage = Annotated[TokenInfo, Depends(staff_page)]
+
+
+async def sign_in_redirect(_request: Request, exc: Exception) -> RedirectResponse:
+    """The exception handler for :class:`SignInRequired`: 303 to the sign-in page."""
+    location = exc.location if isinstance(exc, SignInRequired) else "/login"
+    return RedirectResponse(location, status_code=303)

@@ -1,0 +1,171 @@
+"""``yzt verifier fleet``: the /fleet page's table in a terminal, from ``GET /v1/fleet``.
+
+It talks to a running verifier over HTTP with a staff token, so it works from any machine that
+can reach the service. An unreachable verifier or a refused token is one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from verifier.fleetstate import Vitals, human_age
+
+TOKEN_ENV = "YZT_STAFF_TOKEN"
+STATE_STYLE = {"online": "green", "degraded": "yellow", "offline": "bold red"}
+SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
+out = Console()
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class StateFilter(StrEnum):
+    online = "online"
+    degraded = "degraded"
+    offline = "offline"
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+def _token(token_file: Path | None) -> str:
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"--token-file: cannot read {token_file}: {exc}") from None
+        if not token:
+            raise _fail(f"--token-file: {token_file} is empty; expected a staff token")
+        return token
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise _fail(
+            f"no staff token: pass --token-file FILE or set {TOKEN_ENV} "
+            "(an admin makes one: yzt verifier token add --role staff --name NAME)"
+        )
+    return token
+
+
+def _detail(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("detail", answer.reason_phrase))
+    except (ValueError, AttributeError):
+        return answer.reason_phrase
+
+
+def fetch_fleet(url: str, token: str, *, site: str | None, state: str | None) -> dict[str, Any]:
+    """The ``/v1/fleet`` answer; every failure becomes one plain line and exit 2."""
+    params = {k: v for k, v in (("site", site), ("state", state)) if v}
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        answer = httpx.get(
+            f"{url.rstrip('/')}/v1/fleet", params=params, headers=headers, timeout=10
+        )
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        raise _fail(f"--url: expected http(s)://HOST:PORT, got {url!r}") from None
+    except httpx.TransportError as exc:
+        raise _fail(
+            f"cannot reach the verifier at {url}: {exc or type(exc).__name__}; "
+            "is `yzt verifier serve` running there?"
+        ) from None
+    if answer.status_code == 401:
+        raise _fail(f"the verifier refused the token: {_detail(answer)}")
+    if answer.status_code == 403:
+        raise _fail(
+            f"this token may not see the fleet ({_detail(answer)}); use a staff or admin token"
+        )
+    if answer.status_code != 200:
+        raise _fail(f"the verifier answered {answer.status_code}: {_detail(answer)}")
+    try:
+        body: dict[str, Any] = answer.json()
+    except ValueError:
+        raise _fail(f"{url} answered something that is not JSON; is it a yzt verifier?") from None
+    return body
+
+
+def _dot(value: str | None) -> str:
+    style = {"ok": "green", "error": "red", "lost": "red", "unknown": "yellow"}.get(value or "")
+    return f"[{style}]{escape(value)}[/]" if style and value else escape(value or "—")
+
+
+def _row(kiosk: dict[str, Any]) -> list[str]:
+    v = Vitals.from_doc(kiosk.get("doc"))
+    state = str(kiosk.get("state", "?"))
+    c = v.counts
+    today = f"{c.get('total', 0)} · 60+ {c.get('elder', 0)}" if c else "—"
+    outbox = "—" if v.outbox_pending is None else str(v.outbox_pending)
+    if v.outbox_pending:
+        outbox += f" ({human_age(v.outbox_oldest_s)})"
+    alerts = "\n".join(
+        f"[{SEVERITY_STYLE.get(a['severity'], 'white')}]{escape(a['title']['en'])}[/]: "
+        f"{escape(a['cause']['en'])}\n  → {escape(a['action']['en'])}"
+        for a in kiosk.get("alerts", [])
+    )
+    return [
+        f"[{STATE_STYLE.get(state, 'white')}]{state}[/]",
+        escape(str(kiosk.get("kiosk_id"))),
+        escape(str(kiosk.get("site"))),
+        human_age(kiosk.get("last_seen_s")),
+        _dot(v.reader_state),
+        _dot(v.camera_state),
+        _dot(v.link_state),
+        human_age(v.risklist_age_s),
+        outbox,
+        "—" if v.clock_drift_s is None else f"{v.clock_drift_s:+.1f} s",
+        escape(v.version or "—"),
+        today,
+        alerts,
+    ]
+
+
+def fleet_table(body: dict[str, Any]) -> Table:
+    """One row per kiosk, worst first (the server's order), alerts spelled out."""
+    s = body.get("summary", {})
+    table = Table(
+        title=f"fleet · {s.get('total', 0)} kiosks",
+        caption=(
+            f"[green]{s.get('online', 0)} online[/] · [yellow]{s.get('degraded', 0)} degraded[/]"
+            f" · [red]{s.get('offline', 0)} offline[/] · {s.get('with_alerts', 0)} with alerts"
+        ),
+    )
+    for name in ("state", "kiosk", "site", "seen", "reader", "camera", "verifier", "risk list"):
+        table.add_column(name, no_wrap=name in ("state", "kiosk"))
+    for name in ("outbox", "drift", "version", "today"):
+        table.add_column(name)
+    table.add_column("alerts · what to do", min_width=48)
+    for kiosk in body.get("kiosks", []):
+        table.add_row(*_row(kiosk))
+    return table
+
+
+def fleet(
+    url: Annotated[str, typer.Option(help="the verifier's base URL")] = "http://127.0.0.1:8081",
+    token_file: Annotated[
+        Path | None, typer.Option(help=f"file holding a staff token [default: env {TOKEN_ENV}]")
+    ] = None,
+    site: Annotated[str | None, typer.Option(help="only this site's kiosks")] = None,
+    state: Annotated[StateFilter | None, typer.Option(help="online | degraded | offline")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print the raw /v1/fleet answer")
+    ] = False,
+) -> None:
+    """Every kiosk's state and alerts (what /fleet shows), worst first."""
+    body = fetch_fleet(url, _token(token_file), site=site, state=state.value if state else None)
+    if json_out:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    if not body.get("kiosks"):
+        err.print("No kiosk matches; kiosks appear after their first heartbeat (every 30 s).")
+        return
+    out.print(fleet_table(body))
+    err.print(f"Next: the same view in a browser: {url.rstrip('/')}/fleet (sign in with the token)")
