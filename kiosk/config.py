@@ -193,9 +193,14 @@ def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
             "public_key_file": rel(config.verifier.public_key_file),
         }
     )
+    offline = config.offline.model_copy(
+        update={"public_key_file": rel(config.offline.public_key_file)}
+    )
     privacy = PrivacySection(pepper_file=rel(config.privacy.pepper_file))
     data = DataSection(dir=rel(config.data.dir))
-    return config.model_copy(update={"verifier": verifier, "privacy": privacy, "data": data})
+    return config.model_copy(
+        update={"verifier": verifier, "offline": offline, "privacy": privacy, "data": data}
+    )
 
 
 def check_files(config: KioskConfig) -> list[str]:

@@ -289,6 +289,7 @@ class KioskDaemon:
                 reasons=list(decision.reasons),
                 name=name,
                 source=decision.source,
+                data_age_s=None if decision.data_age_s is None else round(decision.data_age_s, 1),
             ),
             idle_after_s=self.config.ui.result_hold_s,
         )

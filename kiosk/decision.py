@@ -1,4 +1,5 @@
-"""A verdict with its reasons and where it came from, and the offline fallback.
+"""A verdict with its reasons, where it came from and how old its data is, and the offline
+fallback.
 
 The offline path is a plug (``OfflineDecider``): ``kiosk.offline.OfflineState`` (result cache and
 signed risk list) when a risk-list key is configured; without one, CHECK "could not verify" —
@@ -22,6 +23,9 @@ class Decision:
     verdict: Verdict
     reasons: tuple[str, ...]
     source: Source
+    data_age_s: float | None = None
+    """Offline: seconds since the data behind it was current (cached answer or last good sync);
+    None for a live answer from the verifier, or when the age is unknown."""
 
 
 class OfflineDecider(Protocol):

@@ -6,6 +6,7 @@ Imported only when ``[face] enabled`` (it pulls in OpenCV).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -40,7 +41,7 @@ class FaceHook:
 
     def apply(self, decision: Decision, person: PersonCheck) -> Decision:
         combined = combine(decision.verdict, decision.reasons, person, self.config.policy)
-        return Decision(combined.verdict, combined.reasons, decision.source)
+        return dataclasses.replace(decision, verdict=combined.verdict, reasons=combined.reasons)
 
     def status(self) -> dict[str, object]:
         return self.checker.status()

@@ -22,6 +22,7 @@ class ScreenState(BaseModel):
     reasons: list[str] = []
     name: str | None = None
     source: Source | None = None
+    data_age_s: float | None = None
 
 
 class ReaderState(BaseModel):

@@ -1,11 +1,13 @@
 """``create_app(config)``: the FastAPI application. Nothing connects at import time; the store is
-opened (and migrated) here, the purge task runs for the app's lifetime."""
+opened (and migrated) here; the purge task, and the risk-list publisher when this host holds the
+signing key, run for the app's lifetime."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 
 from cachetools import TTLCache
@@ -24,8 +26,12 @@ from verifier.console.templating import STATIC
 from verifier.policy import PolicyError, load_profiles
 from verifier.retention import purge_periodically
 from verifier.risklist import routes as risklist
+from verifier.risklist.publisher import Publisher
+from verifier.risklist.schedule import publish_periodically
 from verifier.store import open_store
 from verifier.store.people import SqliteFacts
+
+log = logging.getLogger("verifier.risklist")
 
 
 def build_services(config: VerifierConfig, engine: Engine | None = None) -> Services:
@@ -37,6 +43,13 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         raise PolicyError(f"policy: no profile named {sorted(missing)[0]!r}")
     limits = config.limits
     engine = engine or open_store(config.database_url())
+    publisher = Publisher.from_config(config, engine)
+    if publisher.problem is not None:
+        log.warning(
+            "the risk list is NOT published by this verifier (fine on a replica when another "
+            "host publishes): %s",
+            publisher.problem,
+        )
     return Services(
         config=config,
         engine=engine,
@@ -44,6 +57,7 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         profiles=profiles,
         limiter=RateLimiter(limits.rate_per_s, limits.burst),
         metrics=Metrics(),
+        publisher=publisher,
         token_cache=TTLCache(maxsize=10_000, ttl=max(limits.token_cache_s, 0.001)),
         sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,
     )
@@ -57,22 +71,29 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         gc.collect()
         gc.freeze()  # startup objects leave the collector's view: no long full-GC pauses later
-        purge = asyncio.create_task(
-            purge_periodically(
-                services.engine,
-                days=config.privacy.retention_days,
-                interval_s=config.privacy.purge_interval_s,
-                on_purged=services.metrics.purged.inc,
+        tasks = [
+            asyncio.create_task(
+                purge_periodically(
+                    services.engine,
+                    days=config.privacy.retention_days,
+                    interval_s=config.privacy.purge_interval_s,
+                    on_purged=services.metrics.purged.inc,
+                )
             )
-        )
+        ]
+        if services.publisher.key is not None:
+            interval_s = config.risklist.publish_interval_s
+            tasks.append(
+                asyncio.create_task(publish_periodically(services.publisher, interval_s=interval_s))
+            )
         try:
             yield
         finally:
             if services.sqlite_facts is not None:
                 services.sqlite_facts.close()
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(
         title="yzt verifier",

@@ -41,6 +41,7 @@ from verifier.fleet_cli import fleet
 from verifier.lookup import NotAnIdNumber, lookup
 from verifier.policy import PolicyError, load_profiles
 from verifier.risklist.cli import keys_app, risklist_app
+from verifier.risklist.publisher import Publisher
 from verifier.store import StoreError, open_store
 from verifier.store.events import purge_events
 from verifier.store.tokens import add_token, list_tokens, revoke_token
@@ -235,6 +236,7 @@ def import_(
     with plain_errors():
         cfg, engine = _open(config)
         pepper = cfg.pepper_bytes()
+        publisher = Publisher.from_config(cfg, engine)
     try:
         handle = file.open("rb")
         size = file.stat().st_size
@@ -248,11 +250,20 @@ def import_(
             kind.value,
             handle,
             on_progress=lambda done: progress.update(task, completed=done),
+            publisher=publisher,
         )
     if json_report:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     _print_report(report, str(file))
+    _print_published(report, publisher)
     raise typer.Exit(report.exit_code)
+
+
+def _print_published(report: ImportReport, publisher: Publisher) -> None:
+    if report.risklist_version is not None:
+        err.print(f"Risk list version {report.risklist_version} published for kiosks.")
+    elif report.accepted and publisher.problem is not None:
+        err.print(f"Risk list not published: {publisher.problem}", markup=False, highlight=False)
 
 
 @app.command()

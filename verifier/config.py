@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 
 MIN_PEPPER_BYTES = 32
+SIGNING_KEY_NAME = "risklist-signing.key"
 
 
 class ConfigError(Exception):
@@ -79,6 +80,17 @@ class FleetConfig(_Section):
         return self
 
 
+class RisklistConfig(_Section):
+    """Publishing the signed risk list from ``serve`` and after each import (docs/offline.md)."""
+
+    signing_key_file: Path | None = Field(
+        None, description=f"Ed25519 private key (default: {SIGNING_KEY_NAME} beside the config)"
+    )
+    publish_interval_s: float = Field(600.0, ge=1, description="serve publishes this often")
+    travel_window_days: int = Field(14, ge=0, le=365, description="trips this recent are listed")
+    keep_versions: int = Field(1000, ge=1, description="deltas kept for kiosks that are behind")
+
+
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8081, ge=1, le=65535)
@@ -96,6 +108,7 @@ class VerifierConfig(BaseSettings):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    risklist: RisklistConfig = Field(default_factory=RisklistConfig)
     fleet: FleetConfig = Field(default_factory=FleetConfig)
 
     @classmethod
@@ -156,7 +169,7 @@ def load_config(path: Path) -> VerifierConfig:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
         raise ConfigError(f"{path}: {where}: {error['msg']}") from None
-    return _resolved(config, path.parent)
+    return _resolved(config, path.resolve().parent)
 
 
 def _resolved(config: VerifierConfig, base: Path) -> VerifierConfig:
@@ -166,6 +179,9 @@ def _resolved(config: VerifierConfig, base: Path) -> VerifierConfig:
     config.privacy.pepper_file = absolute(config.privacy.pepper_file) or base / "pepper"
     config.store.password_file = absolute(config.store.password_file)
     config.policy.dir = absolute(config.policy.dir)
+    config.risklist.signing_key_file = (
+        absolute(config.risklist.signing_key_file) or base / SIGNING_KEY_NAME
+    )
     return config
 
 
@@ -202,6 +218,13 @@ token_cache_s = 5.0
 [server]
 host = "127.0.0.1"
 port = 8081
+
+[risklist]
+# the key comes from: yzt verifier keys init --config THIS_FILE (without it nothing is published)
+signing_key_file = "{data_dir / SIGNING_KEY_NAME}"
+publish_interval_s = 600
+travel_window_days = 14
+keep_versions = 1000
 
 [fleet]
 # when the staff console (/fleet) calls a kiosk offline or raises an alert

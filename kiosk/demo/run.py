@@ -1,8 +1,9 @@
 """``yzt demo``: a real verifier (subprocess), the SAM simulator and the kiosk, on one machine.
 
-The verifier is set up with its own CLI (init, token, seed, import) and served as a child
-process that dies with us (PR_SET_PDEATHSIG), so Ctrl-C — or a killed demo — leaves no orphan.
-The simulator and the kiosk run in this process, the kiosk on ``tcp://`` to the simulator.
+The verifier is set up with its own CLI (init, token, seed, keys init, import) and served as a
+child process that dies with us (PR_SET_PDEATHSIG), so Ctrl-C — or a killed demo — leaves no
+orphan. The simulator and the kiosk run in this process, the kiosk on ``tcp://`` to the simulator
+with the risk-list key pinned: stop the verifier and taps are decided offline, as on a real site.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from kiosk.daemon import KioskDaemon, KioskStartError
 from kiosk.demo.catalog import CARDS_DIR, descriptions
 from kiosk.demo.feeds import write_feeds
 from kiosk.demo.panel import panel_router
+from kiosk.offline import OfflineState
+from kiosk.offline.risklist import RiskListError
 from readers import Reader, open_reader
 from readers.simulator import CardDeck, SamSimulator
 
@@ -93,6 +96,8 @@ class DemoStack:
         self.verifier: asyncio.subprocess.Process | None = None
         self.simulator: SamSimulator | None = None
         self.kiosk: KioskDaemon | None = None
+        self.offline: OfflineState | None = None
+        self.public_key: Path | None = None
         self.reader_factory: Callable[[str], Reader] = open_reader
 
     @property
@@ -107,6 +112,7 @@ class DemoStack:
         return [
             ("checking ports", self._check_ports),
             ("setting up the verifier", self._init_verifier),
+            ("making the risk-list signing keys", self._init_keys),
             ("importing demo feeds", self._import_feeds),
             ("starting the verifier", self._serve_verifier),
             ("starting the card simulator", self._start_simulator),
@@ -150,6 +156,14 @@ class DemoStack:
         token_file.write_text(token.strip() + "\n")
         token_file.chmod(0o600)
         await _yzt("verifier", "seed", "--config", config, "--people", str(self.people))
+
+    async def _init_keys(self) -> None:
+        """The same command an operator runs; its last word is the public key to pin."""
+        public = self.data / "verifier" / "risklist-signing.pub"
+        if not public.exists():
+            out = await _yzt("verifier", "keys", "init", "--config", str(self.verifier_config))
+            public = Path(out.split()[-1])
+        self.public_key = public
 
     async def _import_feeds(self) -> None:
         feeds = write_feeds(self.data / "feeds", dt.datetime.now(dt.UTC).date())
@@ -200,12 +214,19 @@ class DemoStack:
         path = kiosk_dir / "kiosk.toml"
         path.write_text(self._kiosk_toml(), encoding="utf-8")
         assert self.simulator is not None
+        config = load_config(path)
+        try:
+            self.offline = OfflineState.from_kiosk(config)
+        except (RiskListError, OSError) as exc:
+            raise DemoError(f"offline data: {exc}") from None
         self.kiosk = KioskDaemon(
-            load_config(path),
+            config,
             reader_factory=self.reader_factory,
+            offline=self.offline,
             extra_routes=[panel_router(self.simulator, descriptions())],
         )
         await self.kiosk.start()
+        await self.offline.start()
 
     def _kiosk_toml(self) -> str:
         return f"""# Written by yzt demo; see docs/kiosk.md for every key.
@@ -219,6 +240,7 @@ uri = "tcp://127.0.0.1:{self.sim_port}"
 [verifier]
 url = "{self.verifier_url}"
 token_file = "token"
+public_key_file = "{self.public_key}"
 
 [privacy]
 pepper_file = "{self.data / "verifier" / "pepper"}"
@@ -231,6 +253,8 @@ dir = "data"
 """
 
     async def aclose(self) -> None:
+        if self.offline is not None:
+            await self.offline.aclose()
         if self.kiosk is not None:
             await self.kiosk.aclose()
         if self.simulator is not None:
@@ -289,6 +313,12 @@ def _print_urls(stack: DemoStack) -> None:
         f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False
     )
     console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
+    if stack.verifier is not None:
+        console.print(
+            f"  offline        stop the verifier (kill {stack.verifier.pid}) and tap again: "
+            "the kiosk decides from its signed risk list",
+            markup=False,
+        )
     console.print(f"  data           {stack.data}", markup=False)
     console.print(
         f"Tap a card: yzt demo tap green --url {base}   ·   yzt demo remove --url {base}",

@@ -87,7 +87,12 @@ class OfflineState:
     async def decide(self, subject: str, card: CardFacts) -> Decision:
         """The daemon's OfflineDecider call."""
         verdict = self.decide_offline(subject, card)
-        return Decision(verdict.verdict, verdict.reasons, verdict.source)  # type: ignore[arg-type]
+        return Decision(
+            verdict.verdict,  # type: ignore[arg-type]
+            verdict.reasons,
+            verdict.source,
+            verdict.data_age_s,
+        )
 
     def decide_offline(self, subject: str, card: CardFacts) -> OfflineVerdict:
         """The verdict with its data age."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from kiosktools import write_config
 from typer.testing import CliRunner
 
 from kiosk.config import ConfigError, load_config
+from kiosk.offline import OfflineState
 from yzt.cli import app
 
 
@@ -91,3 +94,32 @@ def test_check_config_cli_exit_codes_and_words(config_file: Path) -> None:
     missing = runner.invoke(app, ["kiosk", "check-config", str(config_file.parent / "nope.toml")])
     assert missing.exit_code == 2
     assert "the file does not exist" in missing.output
+
+
+@pytest.mark.parametrize("table", ["verifier", "offline"])
+async def test_a_relative_risk_list_key_is_found_beside_the_config_not_the_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    site = tmp_path / "etc"
+    (site / "keys").mkdir(parents=True)
+    public = Ed25519PrivateKey.generate().public_key()
+    (site / "keys" / "risklist.pub").write_bytes(
+        public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    key = "keys/risklist.pub"
+    if table == "verifier":
+        path = write_config(site, "http://127.0.0.1:8081", "tcp://127.0.0.1:7000", public_key=key)
+    else:
+        extra = f'\n[offline]\npublic_key_file = "{key}"\n'
+        path = write_config(site, "http://127.0.0.1:8081", "tcp://127.0.0.1:7000", extra)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(Path("..") / "etc" / path.name)
+    resolved = getattr(config, table).public_key_file
+    assert resolved == site.resolve() / key
+    state = OfflineState.from_kiosk(config)  # reads and pins the key from the resolved path
+    try:
+        assert state.parts.key.public_bytes_raw() == public.public_bytes_raw()
+    finally:
+        await state.aclose()

@@ -300,7 +300,7 @@ async def test_the_page_shows_offline_and_out_of_service(rig: Rig, artifacts_dir
         try:
             await rig.tap("green")
             await page.wait_for_selector("body[data-verdict=CHECK] #offline", timeout=5000)
-            assert await page.inner_text("#offline") == "未能联网核验 · Not verified online"
+            assert await page.inner_text("#offline") == "未能联网核验\nNot verified online"
             assert await page.inner_text("#reason-zh") == "暂时无法核验"
             await page.screenshot(path=artifacts_dir / "kiosk-verifier-down.png")
         finally:

@@ -46,6 +46,7 @@ def test_api_screen_shape_is_exactly_the_contract() -> None:
         "reasons": [],
         "name": None,
         "source": None,
+        "data_age_s": None,
     }
 
 

@@ -10,23 +10,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from kiosktools import CHROMIUM_ARGS, free_port
+from demotools import Demo, running_demo
+from kiosktools import CHROMIUM_ARGS
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from kiosk.demo.run import yzt_command
 from kiosk.texts import REASON_TEXTS, VERDICT_WORDS
 
 pytestmark = pytest.mark.browser
-START_TIMEOUT_S = 120
 SHOWN_TIMEOUT_MS = 5000
 
 # Under the verifier's shipped default policy (verifier/policies/default.toml).
@@ -46,83 +44,10 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
 SHAPES = {"PASS": "✓", "CHECK": "!", "DENY": "✕"}
 
 
-class Demo:
-    def __init__(
-        self, process: subprocess.Popen[str], url: str, data: Path, verifier_url: str
-    ) -> None:
-        self.process = process
-        self.url = url
-        self.data = data
-        self.verifier_url = verifier_url
-        self.http = httpx.Client(base_url=url, timeout=5)
-
-    def tap(self, card: str) -> None:
-        self.http.post(f"/demo/api/tap/{card}").raise_for_status()
-
-    def remove(self) -> None:
-        self.http.post("/demo/api/remove").raise_for_status()
-
-    def screen(self) -> dict[str, Any]:
-        return self.http.get("/api/screen").json()
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data = tmp_path_factory.mktemp("demo")
-    verifier_port = free_port()
-    command = [
-        *yzt_command(),
-        "demo",
-        "--data",
-        str(data),
-        "--kiosk-port",
-        str(free_port()),
-        "--verifier-port",
-        str(verifier_port),
-        "--people",
-        "300",
-    ]
-    env = {**os.environ, "COLUMNS": "200"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
-    assert process.stdout is not None
-    output: list[str] = []
-    end = time.monotonic() + START_TIMEOUT_S
-    url = None
-    while url is None and time.monotonic() < end:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if match := re.search(r"kiosk screen\s+(http://\S+)", line):
-            url = match.group(1)
-    if url is None:
-        process.kill()
-        pytest.fail("yzt demo did not start:\n" + "".join(output))
-    children = children_of(process.pid)
-    assert children, "the verifier runs as a child process"
-    yield Demo(process, url, data, f"http://127.0.0.1:{verifier_port}")
-
-    process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, rest
-    assert "Traceback" not in rest
-    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
-    assert not alive, f"processes left behind after Ctrl-C: {alive}"
+    with running_demo(tmp_path_factory.mktemp("demo"), people=300) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from verifier.api.limits import RateLimiter
 from verifier.api.metrics import Metrics
 from verifier.config import VerifierConfig
 from verifier.policy import Profile
+from verifier.risklist.publisher import Publisher
 from verifier.store.people import SqliteFacts
 from verifier.store.tokens import TokenInfo, find_token, token_hash
 
@@ -30,6 +31,7 @@ class Services:
     profiles: dict[str, Profile]
     limiter: RateLimiter
     metrics: Metrics
+    publisher: Publisher
     token_cache: TTLCache[str, TokenInfo] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=5.0)
     )

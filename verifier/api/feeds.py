@@ -1,5 +1,6 @@
-"""``PUT /v1/feeds/{kind}`` (feeder): the same import as the CLI, over HTTP. The body is spooled
-to a temporary file as it arrives (bounded by ``limits.feed_body_bytes``), never held whole."""
+"""``PUT /v1/feeds/{kind}`` (feeder): the same import as the CLI, over HTTP, followed by a new
+risk-list version when this host holds the signing key. The body is spooled to a temporary file
+as it arrives (bounded by ``limits.feed_body_bytes``), never held whole."""
 
 from __future__ import annotations
 
@@ -34,7 +35,14 @@ async def put_feed(
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        report = await run_in_threadpool(import_feed, services.engine, services.pepper, kind, spool)
+        report = await run_in_threadpool(
+            import_feed,
+            services.engine,
+            services.pepper,
+            kind,
+            spool,
+            publisher=services.publisher,
+        )
     services.metrics.feed_rows.labels(kind, "accepted").inc(report.accepted)
     services.metrics.feed_rows.labels(kind, "rejected").inc(report.rejected)
     if report.unusable is not None:

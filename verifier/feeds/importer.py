@@ -1,5 +1,6 @@
-"""One feed import: parse → validate → hash → write in batches, with a report of rejected rows.
-Used by ``yzt verifier import``, ``seed`` and ``PUT /v1/feeds/{kind}`` alike."""
+"""One feed import: parse → validate → hash → write in batches, with a report of rejected rows,
+then a new risk-list version when a publisher is given. Used by ``yzt verifier import``, ``seed``
+and ``PUT /v1/feeds/{kind}`` alike."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from verifier.feeds.rows import RowError, validator
 from verifier.feeds.source import FeedUnusable, parse_feed
 from verifier.feeds.writer import FeedWriter
+
+if TYPE_CHECKING:
+    from verifier.risklist.publisher import Publisher
 
 KINDS = ("codes", "travel", "cards")
 MAX_LISTED = 1000
@@ -42,6 +46,8 @@ class ImportReport:
     changed: int = 0
     errors: list[Rejected] = field(default_factory=list)
     unusable: str | None = None
+    risklist_version: int | None = None
+    """The risk-list version published right after this import (None: none was)."""
 
     @property
     def exit_code(self) -> int:
@@ -70,10 +76,11 @@ def import_feed(
     batch_size: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    publisher: Publisher | None = None,
 ) -> ImportReport:
     """Import one feed from an iterable of lines (a binary file works). Accepted rows are
     committed batch by batch, so a bad row never costs the good ones; a batch is written while
-    the next one is parsed."""
+    the next one is parsed. Once rows are stored, ``publisher`` puts them on the risk list."""
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     report = ImportReport(kind)
@@ -106,6 +113,9 @@ def import_feed(
             pipeline.submit(batch)
     if on_progress is not None:
         on_progress(lines.consumed)
+    if publisher is not None and report.accepted:
+        published = publisher.publish()
+        report.risklist_version = None if published is None else published.version
     return report
 
 

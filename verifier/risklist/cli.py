@@ -37,28 +37,38 @@ def plain_errors() -> Iterator[None]:
 def keys_init(config: ConfigOpt) -> None:
     """Make the Ed25519 pair beside the config; print the public key file's path last."""
     with plain_errors():
-        load_config(config)
-        public = init_keys(config)
+        public = init_keys(load_config(config))
     err.print(f"Private key {public.with_suffix('.key')} (0600) stays on the publishing host.")
     err.print("Next: copy the public key to every kiosk, [verifier] public_key_file = PATH;")
-    err.print(f"      yzt verifier risklist publish --config {config}")
+    err.print(f"      restart yzt verifier serve --config {config} (it publishes from now on)")
     print(public)
 
 
 @risklist_app.command("publish")
 def risklist_publish(
     config: ConfigOpt,
-    travel_window_days: Annotated[int, typer.Option(min=0, max=365)] = 14,
-    keep_versions: Annotated[int, typer.Option(min=1, help="deltas kept for kiosks behind")] = 1000,
+    travel_window_days: Annotated[
+        int | None, typer.Option(min=0, max=365, help="[risklist] travel_window_days")
+    ] = None,
+    keep_versions: Annotated[
+        int | None, typer.Option(min=1, help="deltas kept for kiosks behind [risklist]")
+    ] = None,
 ) -> None:
-    """Publish a new version from the health-code, travel and card tables."""
+    """Publish a new version from the health-code, travel and card tables now (imports and
+    serve publish by themselves when the key is there)."""
     with plain_errors():
         cfg = load_config(config)
-        key = load_signing_key(config)
+        window = (
+            cfg.risklist.travel_window_days if travel_window_days is None else travel_window_days
+        )
+        key = load_signing_key(cfg)
         engine = open_store(cfg.database_url())
         with err.status("computing and signing the risk list…"):
             result = publish(
-                engine, key, travel_window_days=travel_window_days, keep_versions=keep_versions
+                engine,
+                key,
+                travel_window_days=window,
+                keep_versions=keep_versions or cfg.risklist.keep_versions,
             )
         engine.dispose()
     err.print(

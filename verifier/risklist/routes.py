@@ -36,7 +36,7 @@ def get_risklist(
 ) -> Response:
     served = payload_for(services.engine, since)
     if served is None:
-        return problem(404, "no risk list published yet: yzt verifier risklist publish")
+        return _not_published(services.publisher.key is None)
     if range_ is None or (if_range is not None and if_range != served.etag):
         return _answer(served, 200, served.body)
     match = RANGE.match(range_.strip())
@@ -49,6 +49,17 @@ def get_risklist(
     answer = _answer(served, 206, served.body[start : end + 1])
     answer.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return answer
+
+
+def _not_published(no_key: bool) -> Response:
+    """404 until the first publish; 503 when this host cannot publish at all (no key)."""
+    if not no_key:
+        return problem(404, "no risk list published yet: yzt verifier risklist publish")
+    return problem(
+        503,
+        "no risk list published yet, and this verifier holds no signing key: run yzt verifier "
+        "keys init --config VERIFIER.TOML and restart it, or publish from the host holding the key",
+    )
 
 
 def _answer(served: Served, status: int, body: bytes) -> Response:

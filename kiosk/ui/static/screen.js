@@ -19,10 +19,30 @@ function reasonText(code) {
   return (texts.reasons[code] || texts.unknown_reason);
 }
 
-function offlineText(source) {
-  if (source === "cache") return "离线核验（缓存） · Offline (saved result)";
-  if (source === "risklist") return "离线核验（名单） · Offline (risk list)";
-  return "未能联网核验 · Not verified online";
+const OFFLINE_WORDS = {
+  cache: { zh: "离线核验（上次结果）", en: "Offline (saved result)" },
+  risklist: { zh: "离线核验（名单）", en: "Offline (risk list)" },
+  none: { zh: "未能联网核验", en: "Not verified online" },
+};
+
+// How old the data behind an offline verdict is, in whole plain units.
+function ageWords(seconds) {
+  if (seconds === null || seconds === undefined) return null;
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (minutes < 1) return { zh: "数据刚刚更新", en: "data under 1 min old" };
+  if (hours < 1) return { zh: `数据 ${minutes} 分钟前`, en: `data ${minutes} min old` };
+  if (days < 2) return { zh: `数据 ${hours} 小时前`, en: `data ${hours} h old` };
+  return { zh: `数据 ${days} 天前`, en: `data ${days} days old` };
+}
+
+// The offline badge: Chinese on the first line, English on the second.
+function offlineText(source, dataAgeS) {
+  const words = OFFLINE_WORDS[source] || OFFLINE_WORDS.none;
+  const age = ageWords(dataAgeS);
+  if (!age) return `${words.zh}\n${words.en}`;
+  return `${words.zh} · ${age.zh}\n${words.en} · ${age.en}`;
 }
 
 function render(screen) {
@@ -44,7 +64,7 @@ function render(screen) {
   setText("reason-en", reason.en);
   const offline = document.getElementById("offline");
   offline.hidden = screen.source === "online";
-  offline.textContent = offline.hidden ? "" : offlineText(screen.source);
+  offline.textContent = offline.hidden ? "" : offlineText(screen.source, screen.data_age_s);
   show("result");
 }
 

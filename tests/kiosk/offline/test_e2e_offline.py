@@ -36,6 +36,7 @@ from kiosk.demo.catalog import CARDS_DIR
 from kiosk.offline import OfflineState
 from kiosk.subject import subject_of
 from readers.simulator import CardDeck, SamSimulator
+from verifier.config import load_config as load_verifier_config
 from verifier.risklist.build import publish
 from verifier.risklist.keys import init_keys, load_signing_key
 from verifier.store import open_store
@@ -156,8 +157,9 @@ def prepare_verifier(folder: Path) -> tuple[Path, Engine, Path, str]:
                     subject=subject, color=color, reason="feed", updated_at=now
                 )
             )
-    public = init_keys(config)
-    publish(engine, load_signing_key(config))
+    settings = load_verifier_config(config)
+    public = init_keys(settings)
+    publish(engine, load_signing_key(settings))
     return config, engine, public, add_token(engine, name="lane-1", role="kiosk")
 
 

@@ -44,10 +44,13 @@ async def test_decides_from_the_synced_list_and_reports_status(
         "last_error": None,
     }
     await state.sync_now()
-    assert await state.decide(subject(1), OK) == Decision("DENY", ("CODE_RED",), "risklist")
-    assert await state.decide(subject(2), OK) == Decision("PASS", ("CARD_VALID",), "risklist")
+    red, green = await state.decide(subject(1), OK), await state.decide(subject(2), OK)
+    assert red == Decision("DENY", ("CODE_RED",), "risklist", red.data_age_s)
+    assert green == Decision("PASS", ("CARD_VALID",), "risklist", green.data_age_s)
+    assert red.data_age_s is not None and 0 <= red.data_age_s <= green.data_age_s  # since sync
     state.remember(subject(1), "PASS", ["CODE_GREEN", "CARD_VALID"])
-    assert (await state.decide(subject(1), OK)).source == "cache"
+    cached = await state.decide(subject(1), OK)
+    assert cached.source == "cache" and cached.data_age_s is not None
     status = state.status()
     assert status["risklist"]["version"] == 1 and status["risklist"]["entries"] == 1
     assert status["risklist"]["fresh"] is True and 0 <= status["risklist"]["age_s"] < 60
@@ -67,7 +70,9 @@ async def test_restart_keeps_cache_list_and_freshness(
     await first.aclose()
     second = state_for(live_verifier, tmp_path)
     assert (await second.decide(subject(3), OK)).source == "cache"
-    assert await second.decide(subject(1), OK) == Decision("DENY", ("CODE_RED",), "risklist")
+    red = await second.decide(subject(1), OK)
+    assert red == Decision("DENY", ("CODE_RED",), "risklist", red.data_age_s)
+    assert red.data_age_s is not None  # the age of the sync before the restart, kept
     assert second.status()["risklist"]["fresh"] is True
     await second.aclose()
 

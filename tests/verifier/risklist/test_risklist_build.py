@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.offline.risklist import RiskListStore, decode_all
+from verifier.config import RisklistConfig
 from verifier.risklist.build import publish
 from verifier.risklist.format import (
     CARD_REPORTED,
@@ -24,6 +25,7 @@ from verifier.risklist.format import (
 )
 from verifier.risklist.model import risklist_versions
 from verifier.risklist.payloads import payload_for
+from verifier.risklist.publisher import Publisher
 from verifier.risklist.schedule import publish_periodically
 
 pytest_plugins = ("risklist_fixtures",)
@@ -146,7 +148,8 @@ async def test_the_periodic_publisher_makes_versions(
     engine: Engine, signing_key: Ed25519PrivateKey
 ) -> None:
     set_code(engine, 1, "red")
-    task = asyncio.create_task(publish_periodically(engine, signing_key, interval_s=0.05))
+    publisher = Publisher(engine, RisklistConfig(), signing_key)
+    task = asyncio.create_task(publish_periodically(publisher, interval_s=0.05))
     for _ in range(200):
         await asyncio.sleep(0.02)
         served = payload_for(engine, 0)

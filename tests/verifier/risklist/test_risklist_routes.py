@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,8 +13,9 @@ from risklist_rows import TODAY, many_red, set_code, write_verifier_config
 
 from kiosk.offline.risklist import decode_all
 from verifier.app import create_app
-from verifier.config import load_config
+from verifier.config import VerifierConfig, load_config
 from verifier.risklist.build import publish
+from verifier.risklist.keys import init_keys
 from verifier.risklist.routes import router
 from verifier.store.tokens import add_token
 
@@ -30,7 +32,16 @@ class Verifier:
 
 @pytest.fixture
 async def verifier(tmp_path: Path) -> AsyncIterator[Verifier]:
-    config = load_config(write_verifier_config(tmp_path, f"sqlite:///{tmp_path / 'v.db'}"))
+    """The app without its lifespan (so nothing is published unless a test does) and without a
+    signing key beside its config."""
+    async with serving(
+        load_config(write_verifier_config(tmp_path, f"sqlite:///{tmp_path / 'v.db'}"))
+    ) as verifier:
+        yield verifier
+
+
+@asynccontextmanager
+async def serving(config: VerifierConfig) -> AsyncIterator[Verifier]:
     app = create_app(config)
     app.include_router(router)
     engine = app.state.services.engine
@@ -64,10 +75,21 @@ async def test_only_the_kiosk_role_may_fetch(
     assert forbidden.status_code == 403
 
 
-async def test_before_the_first_publish_the_answer_says_what_to_run(verifier: Verifier) -> None:
-    answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
+async def test_before_the_first_publish_the_answer_says_what_to_run(tmp_path: Path) -> None:
+    config = load_config(write_verifier_config(tmp_path, f"sqlite:///{tmp_path / 'v.db'}"))
+    init_keys(config)
+    async with serving(config) as verifier:
+        answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
     assert answer.status_code == 404
     assert "yzt verifier risklist publish" in answer.json()["detail"]
+
+
+async def test_without_a_signing_key_the_answer_says_how_to_make_one(verifier: Verifier) -> None:
+    answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
+    assert answer.status_code == 503
+    detail = answer.json()["detail"]
+    assert "no signing key" in detail and "yzt verifier keys init" in detail
+    assert "risklist-signing" not in detail  # no server paths to kiosks
 
 
 async def test_bad_since_is_a_clear_field_error(verifier: Verifier) -> None:
