@@ -20,7 +20,7 @@ from verifier.api.deps import Services
 from verifier.api.limits import BodyLimit, RateLimiter
 from verifier.api.metrics import Metrics, MetricsMiddleware
 from verifier.config import VerifierConfig
-from verifier.console import fleet_page, session
+from verifier.console import fleet_page, session, stats_page
 from verifier.console.auth import SignInRequired, sign_in_redirect
 from verifier.console.templating import STATIC
 from verifier.policy import PolicyError, load_profiles
@@ -104,7 +104,18 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
     app.state.services = services
     problems.install(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
-    for module in (verify, events, fleet, stats, feeds, health, risklist, session, fleet_page):
+    for module in (
+        verify,
+        events,
+        fleet,
+        stats,
+        feeds,
+        health,
+        risklist,
+        session,
+        fleet_page,
+        stats_page,
+    ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     limits = config.limits
