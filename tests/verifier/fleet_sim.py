@@ -176,13 +176,15 @@ def _post_fleet(served: Served, kiosks: list[SimKiosk], config_path: Path) -> No
 @contextmanager
 def running_fleet(tmp: Path) -> Iterator[Served]:
     """``yzt verifier serve`` on a free port with tokens per role (kiosk tokens bound to their
-    site) and the simulated fleet's heartbeats in its store."""
+    site, and one staff token bound to the first site) and the simulated fleet's heartbeats in
+    its store."""
     config_path = write_config(tmp / "data", f"sqlite:///{tmp / 'verifier.db'}")
     engine = open_store(load_config(config_path).database_url())
     tokens = {role: add_token(engine, name=f"t-{role}", role=role) for role in ("staff", "admin")}
     tokens["kiosk"] = add_token(engine, name="lane-x", role="kiosk")
     for site in SITES:
         tokens[f"kiosk-{site}"] = add_token(engine, name=f"k-{site}", role="kiosk", site=site)
+    tokens[f"staff-{SITES[0]}"] = add_token(engine, name="s-site", role="staff", site=SITES[0])
     engine.dispose()
     port = _free_port()
     log = tmp / "serve.log"

@@ -160,3 +160,18 @@ def test_sign_in_goes_only_to_pages_of_this_site(served: Served, target: str, la
         f"{served.url}/login", data={"token": served.tokens["staff"], "next": target}
     )
     assert answer.status_code == 303 and answer.headers["location"] == landing
+
+
+def test_a_site_bound_staff_token_sees_its_own_site_only(served: Served) -> None:
+    own, other = SITES[0], SITES[1]
+    headers = served.auth(f"staff-{own}")
+    fleet = httpx.get(f"{served.url}/v1/fleet", headers=headers).json()
+    assert {k["site"] for k in fleet["kiosks"]} == {own}
+    assert fleet["summary"]["total"] == sum(k.site == own for k in served.kiosks)
+    refused = httpx.get(f"{served.url}/v1/fleet", params={"site": other}, headers=headers)
+    assert refused.status_code == 403 and own in refused.json()["detail"]
+    page = httpx.get(f"{served.url}/fleet", headers=headers).text
+    assert other not in page and page.count("<tr data-kiosk=") == fleet["summary"]["total"]
+    assert httpx.get(f"{served.url}/v1/stats", headers=headers).json()["site"] == own
+    csv = httpx.get(f"{served.url}/v1/stats.csv", params={"site": other}, headers=headers)
+    assert csv.status_code == 403

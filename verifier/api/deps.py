@@ -103,6 +103,15 @@ def check_site(token: TokenInfo, site: str) -> None:
         raise HTTPException(403, f"this token is for site {token.site}, not {site}")
 
 
+def scoped_site(token: TokenInfo, site: str | None) -> str | None:
+    """The site filter a staff view may use: a site-bound token sees its own site only."""
+    if token.site is None:
+        return site
+    if site is not None:
+        check_site(token, site)
+    return token.site
+
+
 KioskAuth = Annotated[TokenInfo, Depends(require("kiosk"))]
 FeederAuth = Annotated[TokenInfo, Depends(require("feeder", "admin"))]
 StaffAuth = Annotated[TokenInfo, Depends(require("staff", "admin"))]

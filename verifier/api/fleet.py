@@ -9,7 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from verifier.api.deps import KioskAuth, Services, ServicesDep, StaffAuth, check_site
+from verifier.api.deps import (
+    KioskAuth,
+    Services,
+    ServicesDep,
+    StaffAuth,
+    check_site,
+    scoped_site,
+)
 from verifier.api.models import Heartbeat
 from verifier.fleetstate import KioskState, State, assess_fleet, summarize
 from verifier.store.heartbeats import last_heartbeats, record_heartbeat
@@ -58,14 +65,14 @@ def heartbeat(body: Heartbeat, token: KioskAuth, services: ServicesDep) -> dict[
 
 @router.get("/v1/fleet", tags=["staff"], summary="Every kiosk's last heartbeat, state and alerts")
 def fleet(
-    _token: StaffAuth,
+    token: StaffAuth,
     services: ServicesDep,
     site: str | None = Query(None, max_length=64),
     state: State | None = Query(None, description="online | degraded | offline"),
 ) -> dict[str, Any]:
     """One entry per kiosk, worst first: its document, when it arrived, ``online``, ``state``
     and ``alerts``; ``summary`` counts the site's kiosks by state."""
-    view = fleet_view(services, site=site, state=state)
+    view = fleet_view(services, site=scoped_site(token, site), state=state)
     return {
         "server_time": iso(view.server_time),
         "summary": view.summary,

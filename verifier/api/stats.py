@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from verifier.api.deps import Services, ServicesDep, StaffAuth
+from verifier.api.deps import Services, ServicesDep, StaffAuth, scoped_site
 from verifier.store.events import count_events, day_site_counts, event_counts, latency_p95
 from verifier.timeutil import utcnow
 
@@ -99,12 +99,14 @@ def stats_view(services: Services, *, since: str | None, site: str | None) -> St
 
 @router.get("/v1/stats", summary="Verdict counts, shares and p95 latency")
 def stats(
-    _token: StaffAuth,
+    token: StaffAuth,
     services: ServicesDep,
     days: int | None = DaysQuery,
     site: str | None = SiteQuery,
 ) -> dict[str, Any]:
-    """``total`` is every stored event; the rest is within the filters."""
+    """``total`` is every stored event (a site-bound token's: its site's); the rest is within
+    the filters."""
+    site = scoped_site(token, site)
     since = since_day(days)
     counts = event_counts(services.engine, since_day=since, site=site)
     by_verdict = {"PASS": 0, "CHECK": 0, "DENY": 0}
@@ -114,7 +116,7 @@ def stats(
         elder += row["count"] if row["age_band"] == "60+" else 0
     view = stats_view(services, since=since, site=site)
     return {
-        "total": count_events(services.engine),
+        "total": count_events(services.engine, site=token.site),
         "since": since,
         "site": site,
         "counted": sum(by_verdict.values()),
@@ -148,13 +150,13 @@ def stats_csv_text(view: StatsView) -> str:
 
 @router.get("/v1/stats.csv", summary="The per day × site figures as CSV (UTF-8 with BOM)")
 def stats_csv(
-    _token: StaffAuth,
+    token: StaffAuth,
     services: ServicesDep,
     days: int | None = DaysQuery,
     site: str | None = SiteQuery,
 ) -> Response:
     """The BOM makes Excel read the file as UTF-8 (the header is in Chinese and English)."""
-    view = stats_view(services, since=since_day(days), site=site)
+    view = stats_view(services, since=since_day(days), site=scoped_site(token, site))
     name = f"yzt-stats-{utcnow().date().isoformat()}.csv"
     return Response(
         ("\ufeff" + stats_csv_text(view)).encode("utf-8"),

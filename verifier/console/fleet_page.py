@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from verifier.api.deps import Services
+from verifier.api.deps import Services, scoped_site
 from verifier.api.fleet import fleet_view
 from verifier.console.auth import StaffPage
 from verifier.console.templating import templates
@@ -26,21 +26,22 @@ router = APIRouter(include_in_schema=False)
 @router.get("/fleet", response_class=HTMLResponse)
 async def fleet_page(
     request: Request,
-    _staff: StaffPage,
+    staff: StaffPage,
     site: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     """The fleet table; an empty or unknown filter value means "all"."""
     services: Services = request.app.state.services
     chosen: State | None = next((s for s in STATES if s == state), None)
-    view = await run_in_threadpool(fleet_view, services, site=site or None, state=chosen)
+    site = scoped_site(staff, site or None)
+    view = await run_in_threadpool(fleet_view, services, site=site, state=chosen)
     context = {
         "page": "fleet",
         "signed_in": True,
         "kiosks": view.kiosks,
         "summary": view.summary,
-        "sites": view.sites,
-        "site": site or None,
+        "sites": view.sites if staff.site is None else [staff.site],
+        "site": site,
         "state": chosen,
         "refresh_s": services.config.fleet.refresh_s,
         "server_time": iso(view.server_time),

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from verifier.api.deps import Services
+from verifier.api.deps import Services, scoped_site
 from verifier.api.stats import StatsView, since_day, stats_view
 from verifier.console.auth import StaffPage
 from verifier.console.charts import Series, bar_chart
@@ -91,7 +91,7 @@ def _figures(services: Services, days: int | None, site: str | None) -> dict[str
 @router.get("/stats", response_class=HTMLResponse)
 async def stats_page(
     request: Request,
-    _staff: StaffPage,
+    staff: StaffPage,
     days: Annotated[str | None, Query(max_length=8)] = None,
     site: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
@@ -99,16 +99,19 @@ async def stats_page(
     every site); an unknown ``days`` means the default 30."""
     services: Services = request.app.state.services
     window = chosen_days(days)
-    figures = await run_in_threadpool(_figures, services, window, site or None)
+    site = scoped_site(staff, site or None)
+    figures = await run_in_threadpool(_figures, services, window, site)
     view: StatsView = figures["view"]
-    csv_query = {"days": window, "site": site or None}
+    csv_query = {"days": window, "site": site}
     context = {
         "page": "stats",
         "signed_in": True,
         "view": view,
         "charts": charts(view) if view.rows else {},
-        "sites": sorted({*figures["sites"], *([site] if site else [])}),
-        "site": site or None,
+        "sites": sorted({*figures["sites"], *([site] if site else [])})
+        if staff.site is None
+        else [staff.site],
+        "site": site,
         "days": window or ALL,
         "day_choices": DAY_CHOICES,
         "verdicts": VERDICTS,

@@ -41,10 +41,13 @@ def record_events(engine: Engine, rows: list[dict[str, Any]]) -> tuple[int, int]
     return accepted, len(rows) - accepted
 
 
-def count_events(engine: Engine) -> int:
-    """All stored events (the stats' ``total``)."""
+def count_events(engine: Engine, *, site: str | None = None) -> int:
+    """All stored events, or a site's (the stats' ``total``)."""
+    query = select(func.count()).select_from(events)
+    if site is not None:
+        query = query.where(events.c.site == site)
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+        return int(conn.execute(query).scalar_one())
 
 
 def event_counts(
