@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# The private pcscd and virtual cards (tests/readers/pcsc_fixtures.py) and headless Chromium
+# (tests/browser_fixtures.py) for every package's tests;
+# registered here, before any test module imports it, so its asserts are rewritten too.
+pytest_plugins = ("pcsc_fixtures", "browser_fixtures")
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "tests" / "artifacts"

@@ -13,14 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 PEPPER = b"kiosk-tests-pepper-0123456789abcdef-0123456789"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def write_config(

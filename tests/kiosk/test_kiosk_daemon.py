@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from kiosktools import CHROMIUM_ARGS, PEPPER, StubVerifier, write_config
+from browser_fixtures import CHROMIUM, CHROMIUM_ARGS
+from kiosktools import PEPPER, StubVerifier, write_config
 from playwright.async_api import async_playwright
 
 from kiosk.config import load_config
@@ -291,7 +292,7 @@ async def test_no_id_number_in_the_outbox_file(rig: Rig) -> None:
 @pytest.mark.browser
 async def test_the_page_shows_offline_and_out_of_service(rig: Rig, artifacts_dir: Path) -> None:
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         rig.sim.remove()
         await page.goto(rig.kiosk.screen_url)

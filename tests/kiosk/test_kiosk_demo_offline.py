@@ -17,8 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from demotools import Demo, running_demo
-from kiosktools import CHROMIUM_ARGS
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from kiosk.texts import REASON_TEXTS, VERDICT_WORDS
 
@@ -66,14 +65,12 @@ def verifier_answers(demo: Demo) -> bool:
 
 
 @pytest.fixture(scope="module")
-def page(offline_demo: OfflineDemo) -> Iterator[Page]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        page.goto(offline_demo.demo.url)
-        page.wait_for_selector("body[data-state=idle] #idle-zh")
-        yield page
-        browser.close()
+def page(offline_demo: OfflineDemo, browser: Browser) -> Iterator[Page]:
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page.goto(offline_demo.demo.url)
+    page.wait_for_selector("body[data-state=idle] #idle-zh")
+    yield page
+    page.close()
 
 
 @pytest.mark.parametrize("card", list(OFFLINE))

@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from demotools import Demo, running_demo
-from kiosktools import CHROMIUM_ARGS
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from kiosk.demo.run import yzt_command
 from kiosk.texts import REASON_TEXTS, VERDICT_WORDS
@@ -48,14 +47,6 @@ SHAPES = {"PASS": "✓", "CHECK": "!", "DENY": "✕"}
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with running_demo(tmp_path_factory.mktemp("demo"), people=300) as demo:
         yield demo
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from fleet_sim import SITES, Served, running_fleet
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 ROWS_JS = """rows => rows.map(r => ({
     kiosk: r.dataset.kiosk, site: r.dataset.site, state: r.dataset.state,
     codes: [...r.querySelectorAll('.alert')].map(a => a.dataset.code)}))"""
@@ -29,14 +23,6 @@ ROWS_JS = """rows => rows.map(r => ({
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with running_fleet(tmp_path_factory.mktemp("fleet")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

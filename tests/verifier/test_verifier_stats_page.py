@@ -12,13 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from stats_sim import TALLIES, StatsServer, expected, serving_with_events
 
 pytest_plugins = ("verifier_fixtures",)
 pytestmark = pytest.mark.browser
 EVENTS = 360
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHARTS = ("checks", "offline", "p95")
 BARS_JS = """groups => groups.map(g => ({
     day: g.dataset.day,
@@ -52,14 +51,6 @@ def served(
     )
     with serving_with_events(tmp, url, EVENTS) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
