@@ -56,7 +56,7 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         pepper=pepper,
         profiles=profiles,
         limiter=RateLimiter(limits.rate_per_s, limits.burst),
-        metrics=Metrics(),
+        metrics=Metrics(engine),
         publisher=publisher,
         token_cache=TTLCache(maxsize=10_000, ttl=max(limits.token_cache_s, 0.001)),
         sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,

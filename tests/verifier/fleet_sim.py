@@ -8,11 +8,7 @@ as if they had stopped sending ten minutes ago.
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +18,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import update
-from verifier_helpers import write_config
+from verifier_helpers import serving, write_config
 
 from verifier.config import load_config
 from verifier.store import open_store
@@ -149,12 +145,6 @@ def simulated_fleet() -> list[SimKiosk]:
     return kiosks
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _post_fleet(served: Served, kiosks: list[SimKiosk], config_path: Path) -> None:
     with httpx.Client(base_url=served.url) as client:
         for kiosk in kiosks:
@@ -186,28 +176,8 @@ def running_fleet(tmp: Path) -> Iterator[Served]:
         tokens[f"kiosk-{site}"] = add_token(engine, name=f"k-{site}", role="kiosk", site=site)
     tokens[f"staff-{SITES[0]}"] = add_token(engine, name="s-site", role="staff", site=SITES[0])
     engine.dispose()
-    port = _free_port()
-    log = tmp / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*YZT, "serve", "--config", str(config_path), "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    served = Served(f"http://127.0.0.1:{port}", tokens, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{served.url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.1)
+    with serving(config_path, tmp / "serve.log") as url:
+        served = Served(url, tokens, tmp / "serve.log")
         served.kiosks = simulated_fleet()
         _post_fleet(served, served.kiosks, config_path)
         yield served
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +20,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, select
-from verifier_helpers import write_config
+from verifier_helpers import serving, write_config
 
 from verifier.config import load_config
 from verifier.store import metadata, open_store
@@ -161,12 +157,6 @@ class StatsServer:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving_with_events(tmp: Path, store_url: str, count: int) -> Iterator[StatsServer]:
     """``yzt verifier serve`` on ``store_url`` (emptied first), with ``count`` generated events
@@ -177,33 +167,14 @@ def serving_with_events(tmp: Path, store_url: str, count: int) -> Iterator[Stats
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
     tokens = {role: add_token(engine, name=f"t-{role}", role=role) for role in ROLES}
-    port, log = _free_port(), tmp / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*YZT, "serve", "--config", str(config_path), "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    served = StatsServer(f"http://127.0.0.1:{port}", tokens, engine)
     try:
-        deadline = time.monotonic() + 30
-        while not _ready(served.url):
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.1)
-        rows = generated_events(count)
-        for start in range(0, len(rows), 200):
-            batch = {"events": rows[start : start + 200]}
-            answer = httpx.post(f"{served.url}/v1/events", json=batch, headers=served.auth("kiosk"))
-            assert answer.json()["accepted"] == len(batch["events"]), answer.text
-        yield served
+        with serving(config_path, tmp / "serve.log") as url:
+            served = StatsServer(url, tokens, engine)
+            rows = generated_events(count)
+            for start in range(0, len(rows), 200):
+                batch = {"events": rows[start : start + 200]}
+                answer = httpx.post(f"{url}/v1/events", json=batch, headers=served.auth("kiosk"))
+                assert answer.json()["accepted"] == len(batch["events"]), answer.text
+            yield served
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
         engine.dispose()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz").status_code == 200
-    except httpx.TransportError:
-        return False

@@ -3,16 +3,13 @@ then a privacy scan of every table, the server's log, /metrics and the error ans
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from sqlalchemy import MetaData, create_engine, select
-from verifier_helpers import csv_body, id_numbers
+from verifier_helpers import csv_body, id_numbers, serving
 
 from verifier.config import load_config
 from verifier.subjects import subject_of
@@ -25,12 +22,6 @@ def yzt(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_end_to_end_and_no_id_number_anywhere(tmp_path: Path) -> None:
@@ -72,34 +63,7 @@ def test_serve_end_to_end_and_no_id_number_anywhere(tmp_path: Path) -> None:
     cards = tmp_path / "cards.ndjson"
     cards.write_text(f'{{"id_number": "{lost}", "status": "lost", "updated_at": "2026-11-01"}}\n')
     yzt("import", "cards", "--config", config, str(cards))
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "verifier.cli",
-                "serve",
-                "--config",
-                config,
-                "--port",
-                str(port),
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.1)
+    with serving(Path(config), tmp_path / "serve.log") as base:
         pepper = load_config(Path(config)).pepper_bytes()
         auth = {"Authorization": f"Bearer {kiosk}"}
         card = {"card_type": "resident", "valid_until": None, "age_band": "60+"}
@@ -134,9 +98,6 @@ def test_serve_end_to_end_and_no_id_number_anywhere(tmp_path: Path) -> None:
         assert feed.json()["rejected"] == 2
         metrics = httpx.get(f"{base}/metrics").text
         answers = sneaky.text + feed.text + imported.stdout + imported.stderr
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
     lookup = yzt("lookup", "--config", config, "--site", "hospital-a", lost)
     assert '"CARD_REPORTED_LOST"' in lookup.stdout
     wrong = yzt("lookup", "--config", config, "--site", "x", bad, check=False)
@@ -152,7 +113,7 @@ def test_serve_end_to_end_and_no_id_number_anywhere(tmp_path: Path) -> None:
     assert len(dump) > 5
     haystacks = {
         "tables": "\n".join(dump),
-        "log": log.read_text(),
+        "log": (tmp_path / "serve.log").read_text(),
         "metrics": metrics,
         "answers": answers + wrong.stderr,
     }

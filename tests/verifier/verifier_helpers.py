@@ -1,9 +1,18 @@
-"""Test helpers: valid synthetic ID numbers, CSV/NDJSON bodies, configs, the API client."""
+"""Test helpers: valid synthetic ID numbers, CSV/NDJSON bodies, configs, the API client, a
+real ``yzt verifier serve`` process."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +67,40 @@ class Api:
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(config: Path, log: Path, *, timeout_s: float = 30.0) -> Iterator[str]:
+    """``yzt verifier serve --config CONFIG`` on a free loopback port, its output in ``log``;
+    yields the base URL once ``/readyz`` answers, stops it with SIGTERM afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config)]
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)

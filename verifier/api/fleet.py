@@ -41,7 +41,6 @@ def fleet_view(services: Services, *, site: str | None, state: State | None) -> 
     now = utcnow()
     rows = last_heartbeats(services.engine)
     everyone = assess_fleet(rows, now=now, config=services.config.fleet)
-    services.metrics.kiosks_online.set(sum(k.state != "offline" for k in everyone))
     at_site = [k for k in everyone if site is None or k.site == site]
     return FleetView(
         server_time=now,

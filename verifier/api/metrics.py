@@ -1,19 +1,24 @@
-"""Prometheus metrics, one registry per app. Labels are routes, sites, verdicts, kinds — never
-a subject or an ID number."""
+"""Prometheus metrics, one registry per app. Labels are routes, sites, verdicts, kinds, kiosks —
+never a subject or an ID number. The fleet's per-kiosk gauges are read from the store at each
+scrape (verifier/api/fleet_metrics.py)."""
 
 from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from verifier.api.fleet_metrics import FleetCollector
 
 
 class Metrics:
     """The verifier's metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(FleetCollector(engine))
         self.requests = Counter(
             "yzt_verifier_requests",
             "HTTP requests by route template and status",
@@ -48,11 +53,6 @@ class Metrics:
         self.purged = Counter(
             "yzt_verifier_events_purged",
             "Events deleted by the retention job",
-            registry=self.registry,
-        )
-        self.kiosks_online = Gauge(
-            "yzt_verifier_kiosks_online",
-            "Kiosks with a heartbeat in the last 2 minutes (as of the last /v1/fleet)",
             registry=self.registry,
         )
 
