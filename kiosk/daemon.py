@@ -135,7 +135,9 @@ class KioskDaemon:
         data = self.config.data.dir
         try:
             data.mkdir(parents=True, exist_ok=True)
-            self.outbox = Outbox(data / "outbox.sqlite3")
+            self.outbox = Outbox(
+                data / "outbox.sqlite3", max_bytes=int(self.config.offline.outbox_max_mb * 2**20)
+            )
         except (OSError, sqlite3.Error) as exc:
             raise KioskStartError(f"data.dir: cannot use {data}: {exc}") from None
         self._cleanup.callback(self.outbox.close)
@@ -376,11 +378,7 @@ class KioskDaemon:
                 "latency_ms": None if client.latency_ms is None else round(client.latency_ms, 1),
                 "last_error": client.last_error,
             },
-            outbox={
-                "pending": self.outbox.pending(),
-                "oldest_age_s": self.outbox.oldest_age_s(),
-                "rejected": self.outbox.rejected(),
-            },
+            outbox=self.outbox.status(),
             **self.offline.status(),
             camera=self._person.status() if self._person is not None else {"state": "off"},
             voice={

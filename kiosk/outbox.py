@@ -5,6 +5,10 @@ uploader deletes an event only after ``POST /v1/events`` acknowledged its whole 
 verifier stores each ``event_id`` once, so a batch resent after a crash duplicates nothing.
 A batch the verifier refuses (4xx) is resent one event at a time and only the refused events are
 moved to the ``rejected`` table, where staff can see them counted.
+
+The file is capped (``max_page_count``): past ``ALARM_FRACTION`` of the cap the status raises an
+alarm, and at the cap a new event is refused with ``OutboxFull`` — loudly, never by dropping an
+older one. Marking sent only deletes, so a full outbox still drains.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -21,6 +26,8 @@ from typing import Any
 from kiosk.verifier_client import VerifierClient, VerifierRefused, VerifierUnavailable
 
 log = logging.getLogger(__name__)
+
+ALARM_FRACTION = 0.8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -38,23 +45,40 @@ CREATE TABLE IF NOT EXISTS rejected (
 """
 
 
-class Outbox:
-    """A durable FIFO of event documents keyed by ``event_id``."""
+class OutboxFull(sqlite3.OperationalError):
+    """The event was not recorded: the outbox reached its cap or the disk is full."""
 
-    def __init__(self, path: Path) -> None:
+
+class Outbox:
+    """A durable FIFO of event documents keyed by ``event_id``, at most ``max_bytes`` on disk."""
+
+    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self._path = path
+        # each ``with self._db`` block is one transaction: one commit (one fsync) per batch
+        self._db = sqlite3.connect(path, isolation_level="IMMEDIATE")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        self.max_bytes = max_bytes
+        self.refused = 0  # events not recorded because the outbox or disk was full, since start
+        if max_bytes is not None:
+            self._db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // self._page_size)}")
 
     def add(self, event: dict[str, Any]) -> None:
         """Commit one event; when this returns, the event survives a crash."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR IGNORE INTO outbox (event_id, created_at, body) VALUES (?, ?, ?)",
-                (event["event_id"], time.time(), json.dumps(event, ensure_ascii=False)),
-            )
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO outbox (event_id, created_at, body) VALUES (?, ?, ?)",
+                    (event["event_id"], time.time(), json.dumps(event, ensure_ascii=False)),
+                )
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_FULL:
+                raise
+            self.refused += 1
+            raise OutboxFull(self._full_message()) from None
 
     def batch(self, limit: int) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT body FROM outbox ORDER BY seq LIMIT ?", (limit,))
@@ -66,12 +90,12 @@ class Outbox:
 
     def reject(self, event: dict[str, Any], reason: str) -> None:
         """Set aside an event the verifier refuses, so it cannot block the ones behind it."""
-        with self._db:
+        with self._db:  # delete first: a full outbox reuses the freed pages
+            self._db.execute("DELETE FROM outbox WHERE event_id = ?", (event["event_id"],))
             self._db.execute(
                 "INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?)",
                 (event["event_id"], time.time(), reason, json.dumps(event, ensure_ascii=False)),
             )
-            self._db.execute("DELETE FROM outbox WHERE event_id = ?", (event["event_id"],))
 
     def rejected(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM rejected").fetchone()[0])
@@ -83,8 +107,38 @@ class Outbox:
         (oldest,) = self._db.execute("SELECT min(created_at) FROM outbox").fetchone()
         return None if oldest is None else max(0.0, time.time() - oldest)
 
+    def used_bytes(self) -> int:
+        """Bytes holding events (pending and rejected); freed pages are reused, not counted."""
+        (pages,) = self._db.execute("PRAGMA page_count").fetchone()
+        (free,) = self._db.execute("PRAGMA freelist_count").fetchone()
+        return int(pages - free) * self._page_size
+
+    def status(self) -> dict[str, Any]:
+        """The status document's ``outbox`` section: ``alarm`` once the cap is near, ``refused``
+        the events turned away since start (the last error alone would soon be overwritten)."""
+        used = self.used_bytes()
+        return {
+            "pending": self.pending(),
+            "oldest_age_s": self.oldest_age_s(),
+            "rejected": self.rejected(),
+            "refused": self.refused,
+            "used_bytes": used,
+            "max_bytes": self.max_bytes,
+            "alarm": self.max_bytes is not None and used >= self.max_bytes * ALARM_FRACTION,
+        }
+
     def close(self) -> None:
         self._db.close()
+
+    def _full_message(self) -> str:
+        used = f"{self.used_bytes() / 2**20:.3g} MB"
+        if self.max_bytes is not None and shutil.disk_usage(self._path.parent).free > 2**20:
+            return (
+                f"outbox full: {used} of the {self.max_bytes / 2**20:.3g} MB allowed by "
+                "offline.outbox_max_mb, all waiting for the verifier; this event was not "
+                "recorded (none was dropped)"
+            )
+        return f"disk full ({used} in the outbox): this event was not recorded (none was dropped)"
 
 
 class Uploader:

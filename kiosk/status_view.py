@@ -40,7 +40,7 @@ def status_table(doc: dict[str, Any]) -> Table:
         f"total {counts['total']} · 60+ {counts['elder']} · PASS {counts['PASS']} · "
         f"CHECK {counts['CHECK']} · DENY {counts['DENY']}",
     )
-    table.add_row("outbox", f"{outbox['pending']} pending · oldest {_age(outbox['oldest_age_s'])}")
+    table.add_row("outbox", _outbox(outbox))
     risk_text = (
         "none yet"
         if risk["version"] is None
@@ -53,3 +53,12 @@ def status_table(doc: dict[str, Any]) -> Table:
     table.add_row("version", str(doc["version"]))
     table.add_row("uptime", _age(doc["uptime_s"]))
     return table
+
+
+def _outbox(outbox: dict[str, Any]) -> str:
+    text = f"{outbox['pending']} pending · oldest {_age(outbox['oldest_age_s'])}"
+    if outbox.get("max_bytes"):
+        text += f" · {outbox['used_bytes'] / 2**20:.1f} of {outbox['max_bytes'] / 2**20:g} MB"
+    if outbox.get("refused"):
+        text += f" · {outbox['refused']} refused (full)"
+    return f"[bold red]{text} · nearly full[/]" if outbox.get("alarm") else text

@@ -34,6 +34,9 @@ class OfflineConfig(BaseModel):
     travel_medium: Verdict = "CHECK"
     travel_high: Verdict = "CHECK"
     card_reported: Verdict = "CHECK"
+    outbox_max_mb: float = Field(
+        256, gt=0, le=1_000_000, title="outbox cap: alarm at 80 %, new events refused when full"
+    )
     clock_drift_alarm_s: float = Field(
         60, gt=0, title="kiosk clock this far from the verifier's is flagged to staff"
     )

@@ -22,7 +22,11 @@ function fill(s) {
   put("verifier", `${v.state}${latency} · ${v.url}${v.last_error ? " · " + v.last_error : ""}`, v.state);
   const c = s.counts_today;
   put("counts", `total ${c.total} · 60+ ${c.elder} · PASS ${c.PASS} · CHECK ${c.CHECK} · DENY ${c.DENY}`);
-  put("outbox", `${s.outbox.pending} pending · oldest ${age(s.outbox.oldest_age_s)}`);
+  const o = s.outbox;
+  const disk = o.max_bytes ? ` · ${(o.used_bytes / 2 ** 20).toFixed(1)} of ${o.max_bytes / 2 ** 20} MB` : "";
+  const refused = o.refused ? ` · ${o.refused} refused (full)` : "";
+  put("outbox", `${o.pending} pending · oldest ${age(o.oldest_age_s)}${disk}${refused}${o.alarm ? " · nearly full" : ""}`,
+    o.alarm ? "error" : "");
   const r = s.risklist;
   put("risklist", r.version === null ? "none yet" : `v${r.version} · ${r.entries} entries · ${age(r.age_s)} old`);
   put("camera", s.camera.state || JSON.stringify(s.camera));
