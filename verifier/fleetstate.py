@@ -75,6 +75,8 @@ class Vitals:
     risklist_fresh: bool | None = None
     outbox_pending: int | None = None
     outbox_oldest_s: float | None = None
+    outbox_alarm: bool = False
+    outbox_refused: int = 0
     clock_drift_s: float | None = None
     version: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -102,6 +104,8 @@ class Vitals:
             risklist_fresh=risk.get("fresh") if isinstance(risk.get("fresh"), bool) else None,
             outbox_pending=_count(outbox.get("pending")),
             outbox_oldest_s=_number(outbox.get("oldest_age_s")),
+            outbox_alarm=outbox.get("alarm") is True,
+            outbox_refused=_count(outbox.get("refused")) or 0,
             clock_drift_s=drift,
             version=_text(doc.get("version")),
             counts={k: n for k in COUNT_KEYS if (n := _count(counts.get(k))) is not None},
@@ -207,6 +211,8 @@ def _alerts(v: Vitals, config: FleetConfig, expected_version: str | None) -> Ite
     if v.link_state == "error":
         yield _link_down(v.link_error or "no answer")
     yield from _risklist(v, config)
+    if v.outbox_alarm or v.outbox_refused:
+        yield _outbox_full(v.outbox_refused)
     pending, oldest = v.outbox_pending or 0, v.outbox_oldest_s or 0.0
     if pending > config.outbox_pending_max or oldest > config.outbox_oldest_max_s:
         yield _backlog(pending, oldest)
@@ -396,6 +402,23 @@ def _backlog(pending: int, oldest: float) -> Alert:
         Text(
             "检查设备网络；记录不会丢失，恢复后自动补传。",
             "Check the kiosk's network; events are kept and upload by themselves once it returns.",
+        ),
+    )
+
+
+def _outbox_full(refused: int) -> Alert:
+    return Alert(
+        "OUTBOX_FULL",
+        "critical" if refused else "warning",
+        Text("记录存储将满", "Outbox nearly full"),
+        Text(
+            f"设备本地记录存储已用到上限的 80% 以上；已有 {refused} 条新记录无法保存。",
+            f"The kiosk's event store is over 80 % of its cap; {refused} new events "
+            "could not be kept.",
+        ),
+        Text(
+            "恢复设备到核验服务的网络让记录上传；必要时调大 [offline] outbox_max_mb。",
+            "Restore the kiosk's link so events upload; if needed raise [offline] outbox_max_mb.",
         ),
     )
 

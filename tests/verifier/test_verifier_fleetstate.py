@@ -115,6 +115,20 @@ def test_risk_list_age_warns_then_goes_stale(age_h: float, fresh: bool, code: st
         assert state.alerts[0].severity == "critical" and "CHECK" in state.alerts[0].cause.en
 
 
+@pytest.mark.parametrize(
+    ("alarm", "refused", "severity"),
+    [(True, 0, "warning"), (True, 4, "critical"), (False, 2, "critical")],
+)
+def test_an_outbox_near_its_cap_or_refusing_events_is_flagged(
+    alarm: bool, refused: int, severity: str
+) -> None:
+    outbox = {"pending": 5, "oldest_age_s": 3.0, "alarm": alarm, "refused": refused}
+    state = judged(outbox=outbox)
+    assert codes(state) == ["OUTBOX_FULL"] and state.alerts[0].severity == severity
+    assert f"{refused} new events" in state.alerts[0].cause.en
+    assert codes(judged(outbox={**outbox, "alarm": False, "refused": 0})) == []
+
+
 def test_a_kiosk_that_never_synced_has_no_risk_list() -> None:
     never = {"version": None, "entries": None, "age_s": None, "fresh": False, "last_error": "x"}
     assert codes(judged(risklist=never)) == ["RISKLIST_MISSING"]
