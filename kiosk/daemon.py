@@ -244,12 +244,12 @@ class KioskDaemon:
             case CardPresent(card=card):
                 self._reader_up()
                 await self._on_card(card, pipeline)
-            case CardUnreadable(field=field):
+            case CardUnreadable(reason=cause, field=field):
                 self._reader_up()
                 self._card_present = True
                 started = time.perf_counter()
                 self.screen.show(READING)
-                tap = Tap(str(uuid.uuid4()), unreadable(field), None, None, None)
+                tap = Tap(str(uuid.uuid4()), unreadable(cause, field), None, None, None)
                 self._record(tap, None, started)
             case CardRemoved():
                 self._card_present = False

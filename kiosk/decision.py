@@ -54,7 +54,14 @@ class NoOfflineData:
         return {"risklist": {"version": None, "entries": None, "age_s": None}}
 
 
-def unreadable(field: str | None) -> Decision:
-    """A card on the reader without a usable identity."""
-    reason = "CARD_BAD_ID_NUMBER" if field == "id_number" else "CARD_UNREADABLE_IDENTITY"
+def unreadable(cause: str, field: str | None) -> Decision:
+    """A card on the reader without a usable identity: a reader that cannot read one (``cause``
+    ``no_sam``: it gives only the chip serial, so staff look instead of the kiosk guessing), or
+    card data that failed validation in ``field``."""
+    if cause == "no_sam":
+        reason = "READER_NO_IDENTITY"
+    elif field == "id_number":
+        reason = "CARD_BAD_ID_NUMBER"
+    else:
+        reason = "CARD_UNREADABLE_IDENTITY"
     return Decision("CHECK", (reason,), "none")

@@ -29,6 +29,7 @@ REASON_TEXTS: dict[str, tuple[str, str]] = {
     "CARD_BAD_ID_NUMBER": ("证件号码无法识别", "Card number not readable"),
     "CARD_REPORTED_LOST": ("证件已挂失", "Card reported lost"),
     "CARD_UNREADABLE_IDENTITY": ("无法读取证件信息", "Card could not be read"),
+    "READER_NO_IDENTITY": ("此读卡器读不了身份", "This reader cannot read identity"),
     "CODE_GREEN": ("健康码绿码", "Health code green"),
     "CODE_YELLOW": ("健康码黄码", "Health code yellow"),
     "CODE_RED": ("健康码红码", "Health code red"),

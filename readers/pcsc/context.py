@@ -97,10 +97,16 @@ class ReaderState:
         return bool(self.event & scard.SCARD_STATE_MUTE)
 
     @property
-    def vanished(self) -> bool:
-        """The reader is no longer there (unplugged, or its driver gave up)."""
-        flags = scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE | scard.SCARD_STATE_UNAVAILABLE
-        return bool(self.event & flags)
+    def gone(self) -> bool:
+        """pcscd no longer lists the reader (a USB reader was unplugged)."""
+        return bool(self.event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE))
+
+    @property
+    def unavailable(self) -> bool:
+        """Listed, but its driver cannot talk to it (a serial reader unplugged, a failed driver).
+
+        pcscd keeps such a reader in the list; the state changes again once it answers."""
+        return not self.gone and bool(self.event & scard.SCARD_STATE_UNAVAILABLE)
 
     @property
     def changed(self) -> bool:

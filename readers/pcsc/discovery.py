@@ -7,6 +7,8 @@ import dataclasses
 from readers.pcsc.context import Context, PcscError
 from readers.pcsc.profiles import profile_for_atr
 
+READER_SILENT = "the reader does not answer (unplugged, or its driver failed)"
+
 
 def find_reader(names: list[str], wanted: str) -> str | None:
     """The first reader (pcscd's order) whose name contains ``wanted``, ignoring case."""
@@ -42,6 +44,8 @@ def _describe(context: Context, name: str) -> PcscReaderInfo:
         state = context.status(name)
     except PcscError as error:
         return PcscReaderInfo(name, False, None, None, problem=str(error))
+    if state.unavailable:
+        return PcscReaderInfo(name, False, None, None, problem=READER_SILENT)
     if not state.present:
         return PcscReaderInfo(name, False, None, None)
     profile = profile_for_atr(state.atr)

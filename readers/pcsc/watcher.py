@@ -1,7 +1,8 @@
 """The blocking half of ``pcsc://``: one worker thread waits in ``SCardGetStatusChange``.
 
 The thread sleeps inside pcscd's wait until a card comes or goes, the reader is plugged or
-unplugged (the ``\\\\?PnP?\\Notification`` pseudo-reader) or pcscd stops — no polling. Each
+unplugged (the ``\\\\?PnP?\\Notification`` pseudo-reader), stops or starts answering (pcscd
+keeps an unplugged serial reader listed, as unavailable) or pcscd stops — no polling. Each
 change becomes an event handed to ``emit``. Trouble is reported once as ``ReaderFault`` and
 retried with back-off (a new context when pcscd went away); the first success afterwards is
 ``ReaderRestored``. ``stop`` wakes the wait with ``SCardCancel``.
@@ -26,7 +27,7 @@ from readers.pcsc.context import (
     ReaderState,
     ServiceGone,
 )
-from readers.pcsc.discovery import find_reader, not_found_message
+from readers.pcsc.discovery import READER_SILENT, find_reader, not_found_message
 from readers.pcsc.profiles import Profile
 
 log = logging.getLogger("readers.pcsc")
@@ -103,14 +104,14 @@ class Watcher:
             self._lost(ReaderFault(not_found_message(self.wanted, names), code="gone"))
             context.wait([(PNP_READER, UNAWARE)], READER_SEARCH_MS)
             return
-        self._alive()
         try:
             self._watch(context, reader)
         except ReaderGone:
             self._forget_card()
 
     def _watch(self, context: Context, reader: str) -> None:
-        """Handle the reader's changes until it vanishes."""
+        """Handle the reader's changes until pcscd no longer lists it; its first state says
+        whether it works (``ReaderRestored`` after a fault) — being listed is not enough."""
         self._handled = None
         states = [(reader, UNAWARE), (PNP_READER, UNAWARE)]
         while not self._stopping.is_set():
@@ -118,18 +119,20 @@ class Watcher:
             if not new:
                 continue
             state, pnp = new
-            if state.vanished or (pnp.changed and reader not in context.list_readers()):
+            if state.gone or (pnp.changed and reader not in context.list_readers()):
                 self._forget_card()
                 return
-            self._on_state(context, state)
+            if state.unavailable:
+                self._lost(ReaderFault(f"{reader!r}: {READER_SILENT}; waiting for it", code="gone"))
+            else:
+                self._on_state(context, state)
             states = [(reader, state.known), (PNP_READER, pnp.known)]
 
     def _on_state(self, context: Context, state: ReaderState) -> None:
         counter = state.event >> 16
         if not state.present:
-            if self._handled is not None:
-                self._forget_card()
-                self._alive()
+            self._forget_card()
+            self._alive()
             return
         if self._handled == counter:
             return

@@ -20,12 +20,10 @@ from typing import Any
 import httpx
 import pytest
 from conftest import in_ci
+from pcscd import PrivatePcscd, free_port_pair, missing_parts
 
 from kiosk.doctor.devices import check_display, check_sound
 from kiosk.doctor.host import check_disk
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "readers"))
-from pcscd import PrivatePcscd, free_port_pair, missing_parts
 
 YZT = str(Path(sys.executable).parent / "yzt")
 SITE = "hospital-a"

@@ -253,6 +253,9 @@ async def test_unreadable_card_asks_staff_and_names_the_problem(rig: Rig) -> Non
     screen = await rig.screen()
     assert (screen["verdict"], screen["reasons"]) == ("CHECK", ["CARD_BAD_ID_NUMBER"])
     await rig.kiosk.handle(CardUnreadable(reason="no_sam", message="no SAM"), pipeline)
+    assert (await rig.screen())["reasons"] == ["READER_NO_IDENTITY"]
+    unparsed = CardUnreadable(reason="card_data", message="name: not UTF-16", field="name")
+    await rig.kiosk.handle(unparsed, pipeline)
     assert (await rig.screen())["reasons"] == ["CARD_UNREADABLE_IDENTITY"]
 
 

@@ -1,6 +1,7 @@
 """Fixtures for PC/SC tests: one private pcscd per session, virtual cards, open readers.
 
-Used as a plugin (``pytest_plugins = ("pcsc_fixtures",)``). libpcsclite reads
+Registered for every test package by tests/conftest.py (``pytest_plugins``); tests/readers is on
+pytest's ``pythonpath``, so test modules import its helpers by name. libpcsclite reads
 ``PCSCLITE_CSOCK_NAME`` once per process, so every test shares one daemon socket path; tests that
 stop or rename the daemon get it back running and named as before by the ``pcscd`` fixture.
 """
@@ -8,18 +9,21 @@ stop or rename the daemon get it back running and named as before by the ``pcscd
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import pytest
 from conftest import in_ci
-from pcscd import PrivatePcscd, free_port_pair, missing_parts
+from pcscd import VPCD_DRIVER, PrivatePcscd, build_unplug_driver, free_port_pair, missing_parts
 from vpcd_card import VirtualCard
 
 from readers.events import Reader, ReaderEvent
 
 DAEMON_NAME = "Yzt Virtual PCD"
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 EVENT_TIMEOUT_S = 15.0
 
 
@@ -39,6 +43,24 @@ def wait_until_ready(daemon: PrivatePcscd, timeout: float = 10.0) -> None:
     raise RuntimeError(f"private pcscd did not come up; its log:\n{daemon.log()[-2000:]}")
 
 
+@contextlib.contextmanager
+def socket_name_for_this_process(daemon: PrivatePcscd) -> Iterator[None]:
+    """Point this process's libpcsclite at ``daemon`` without leaking the setting to children.
+
+    libpcsclite reads ``PCSCLITE_CSOCK_NAME`` at its first call and keeps it, so the variable is
+    needed only until then. Left set, every later subprocess of any test would inherit it; those
+    meant for the test daemon are given ``daemon.client_env()`` instead."""
+    before = os.environ.get(SOCKET_ENV)
+    os.environ[SOCKET_ENV] = str(daemon.socket_path)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[SOCKET_ENV]
+        else:
+            os.environ[SOCKET_ENV] = before
+
+
 @pytest.fixture(scope="session")
 def pcscd_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePcscd]:
     problem = missing_parts()
@@ -47,22 +69,36 @@ def pcscd_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePc
             pytest.fail(f"PC/SC tests must run in CI: {problem}")
         pytest.skip(f"PC/SC tests skipped: {problem}")
     daemon = PrivatePcscd(tmp_path_factory.mktemp("pcscd"), name=DAEMON_NAME, port=free_port_pair())
-    os.environ["PCSCLITE_CSOCK_NAME"] = str(daemon.socket_path)
-    daemon.start()
-    wait_until_ready(daemon)
+    with socket_name_for_this_process(daemon):
+        daemon.start()
+        wait_until_ready(daemon)
     yield daemon
     daemon.stop()
 
 
 @pytest.fixture
 def pcscd(pcscd_daemon: PrivatePcscd) -> Iterator[PrivatePcscd]:
-    """The session's pcscd, running under its usual name at the start and end of the test."""
+    """The session's pcscd, running under its usual name and driver at the start and end of the
+    test, readers plugged in."""
     yield pcscd_daemon
-    if pcscd_daemon.name != DAEMON_NAME or not pcscd_daemon.running:
+    pcscd_daemon.replug()
+    usual = pcscd_daemon.name == DAEMON_NAME and pcscd_daemon.driver == VPCD_DRIVER
+    if not usual or not pcscd_daemon.running:
         pcscd_daemon.stop()
-        pcscd_daemon.name = DAEMON_NAME
+        pcscd_daemon.name, pcscd_daemon.driver = DAEMON_NAME, VPCD_DRIVER
         pcscd_daemon.start()
         wait_until_ready(pcscd_daemon)
+
+
+@pytest.fixture(scope="session")
+def unplug_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """vpcd with an unplug switch (unplug_ifd.c), built once per session."""
+    try:
+        return build_unplug_driver(tmp_path_factory.mktemp("unplug-driver"))
+    except RuntimeError as problem:
+        if in_ci():
+            pytest.fail(f"reader unplug tests must run in CI: {problem}")
+        pytest.skip(f"reader unplug tests skipped: {problem}")
 
 
 class Slots:

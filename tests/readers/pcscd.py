@@ -19,6 +19,9 @@ from pathlib import Path
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 RUN_DIR = Path("/run/pcscd")
+UNPLUG_SOURCE = Path(__file__).with_name("unplug_ifd.c")
+UNPLUG_ENV = "YZT_IFD_UNPLUGGED"
+IFD_HEADER = Path("/usr/include/PCSC/ifdhandler.h")
 
 
 def missing_parts() -> str | None:
@@ -56,15 +59,41 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def build_unplug_driver(directory: Path) -> Path:
+    """Compile unplug_ifd.c (vpcd with an unplug switch) into ``directory``; RuntimeError says
+    what is missing."""
+    compiler = shutil.which("cc")
+    if compiler is None:
+        raise RuntimeError("no C compiler (apt-get install gcc)")
+    if not IFD_HEADER.exists():
+        raise RuntimeError(f"{IFD_HEADER} is missing (apt-get install libpcsclite-dev)")
+    library = directory / "libifd-unplug.so"
+    flags = ["-shared", "-fPIC", "-O1", "-Wall", f"-I{IFD_HEADER.parent}"]
+    define = f'-DREAL_DRIVER="{VPCD_DRIVER}"'
+    build = subprocess.run(
+        [compiler, *flags, define, str(UNPLUG_SOURCE), "-o", str(library), "-ldl"],
+        capture_output=True,
+        text=True,
+    )
+    if build.returncode != 0:
+        raise RuntimeError(f"building {UNPLUG_SOURCE.name} failed:\n{build.stderr}")
+    return library
+
+
 class PrivatePcscd:
-    """pcscd serving two vpcd slots, ``NAME 00 00`` on ``port`` and ``NAME 00 01`` on ``port+1``."""
+    """pcscd serving two vpcd slots, ``NAME 00 00`` on ``port`` and ``NAME 00 01`` on ``port+1``.
+
+    ``driver`` is the reader driver of the next ``start``: vpcd itself, or the library of
+    ``build_unplug_driver``, whose readers ``unplug`` and ``replug`` switch off and on."""
 
     def __init__(self, workdir: Path, *, name: str = "Yzt Virtual PCD", port: int) -> None:
         self.workdir = workdir
         self.name = name
         self.port = port
+        self.driver = VPCD_DRIVER
         self.socket_path = workdir / "pcscd.comm"
         self.log_path = workdir / "pcscd.log"
+        self.unplugged_flag = workdir / "unplugged"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -78,7 +107,7 @@ class PrivatePcscd:
         (config_dir / "vpcd").write_text(
             f'FRIENDLYNAME "{self.name}"\n'
             f"DEVICENAME   /dev/null:{self.port}\n"
-            f"LIBPATH      {VPCD_DRIVER}\n"
+            f"LIBPATH      {self.driver}\n"
             f"CHANNELID    {self.port}\n"
         )
         return config_dir
@@ -103,8 +132,16 @@ class PrivatePcscd:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                env={**os.environ, UNPLUG_ENV: str(self.unplugged_flag)},
             )
         listener.close()
+
+    def unplug(self) -> None:
+        """With the unplug driver: its readers stop answering, as an unplugged serial reader."""
+        self.unplugged_flag.touch()
+
+    def replug(self) -> None:
+        self.unplugged_flag.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Stop the daemon (as a crash or an operator would) and wait for it to be gone."""

@@ -25,8 +25,6 @@ from readers.events import (
 )
 from readers.record import encode_record
 
-pytest_plugins = ("pcsc_fixtures",)
-
 SAM_URI = f"pcsc://{DAEMON_NAME} 00 00"
 PLAIN_URI = f"pcsc://{DAEMON_NAME} 00 01?profile=serial-only"
 UID = bytes.fromhex("5a01c3e4770a9b12")

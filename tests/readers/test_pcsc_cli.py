@@ -15,8 +15,6 @@ from vpcd_card import VirtualCard
 from readers.cardjson import card_to_json
 from readers.record import encode_record
 
-pytest_plugins = ("pcsc_fixtures",)
-
 YZT = str(Path(sys.executable).with_name("yzt"))
 
 
@@ -50,7 +48,8 @@ def test_reader_list_shows_both_slots_and_the_profile_of_the_card(
         "sam-record",
         f"pcsc://{DAEMON_NAME} 00 00",
     )
-    assert (plain["profile"], plain["uri"]) == (
+    assert (plain["probe"], plain["profile"], plain["uri"]) == (
+        "ok",
         "serial-only",
         f"pcsc://{DAEMON_NAME} 00 01?profile=serial-only",
     )
