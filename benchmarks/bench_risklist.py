@@ -109,7 +109,7 @@ def main() -> None:
 
         cache = ResultCache(Path(folder) / "c.sqlite3", maxsize=100_000, ttl_s=3600)
         freshness = Freshness(Path(folder) / "f.json")
-        freshness.mark_synced()
+        freshness.mark_synced(0.0)
         decider = OfflineDecider(OfflineConfig(), cache, store, freshness)
         listed_subject = next(iter(listed)).hex() + "0" * 32
         clear_subject = "ab" * 32

@@ -346,13 +346,14 @@ def _risklist_stale(age: Text, window: Text) -> Alert:
         "critical",
         Text("风险名单过期", "Risk list stale"),
         Text(
-            f"风险名单已 {age.zh} 未更新，超过 {window.zh} 时限；断网时每个人都会被要求人工核验。",
+            f"风险名单数据已有 {age.zh}，超过 {window.zh} 时限；断网时每个人都会被要求人工核验。",
             f"The risk list is {age.en} old, past the {window.en} window: "
             "offline, everyone gets CHECK.",
         ),
         Text(
-            "恢复设备网络，并在设备上运行 yzt kiosk sync。",
-            "Restore the kiosk's network and run yzt kiosk sync on it.",
+            "恢复设备网络并运行 yzt kiosk sync；若所有设备都如此，检查发布名单的核验服务。",
+            "Restore the kiosk's network and run yzt kiosk sync; if every kiosk shows this, "
+            "check the verifier that publishes the list.",
         ),
     )
 
@@ -363,8 +364,8 @@ def _risklist_aging(age: Text, window: Text) -> Alert:
         "warning",
         Text("风险名单偏旧", "Risk list ageing"),
         Text(
-            f"风险名单已 {age.zh} 未更新（{window.zh} 后过期）。",
-            f"The risk list has not been refreshed for {age.en} (stale after {window.en}).",
+            f"风险名单数据已有 {age.zh}（{window.zh} 后过期）。",
+            f"The risk list's data is {age.en} old (stale after {window.en}).",
         ),
         Text(
             "检查设备网络；可在设备上运行 yzt kiosk sync 立即更新。",

@@ -4,6 +4,8 @@ The verifier is set up with its own CLI (init, token, seed, keys init, import) a
 child process that dies with us (PR_SET_PDEATHSIG), so Ctrl-C — or a killed demo — leaves no
 orphan. The simulator and the kiosk run in this process, the kiosk on ``tcp://`` to the simulator
 with the risk-list key pinned: stop the verifier and taps are decided offline, as on a real site.
+A staff token (kept 0600 in the data dir) signs in to the verifier's console, where the kiosk's
+heartbeats show it on ``/fleet``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import datetime as dt
+import os
 import shutil
 import signal
 import socket
@@ -30,6 +33,7 @@ from kiosk.demo.feeds import write_feeds
 from kiosk.demo.panel import panel_router
 from kiosk.offline import OfflineState
 from kiosk.offline.risklist import RiskListError
+from kiosk.offline.sync import SyncError
 from readers import Reader, open_reader
 from readers.simulator import CardDeck, SamSimulator
 
@@ -69,9 +73,12 @@ async def _yzt(*args: str) -> str:
         preexec_fn=_die_with_parent,
     )
     out, error = await process.communicate()
-    if process.returncode != 0:
-        last = error.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        raise DemoError(f"yzt {' '.join(args[:2])} failed: {last[0]}")
+    code = process.returncode or 0
+    if code < 0:
+        raise DemoError(f"yzt {' '.join(args[:2])} was killed by {signal.Signals(-code).name}")
+    if code != 0:
+        last = error.decode(errors="replace").strip().splitlines()[-1:]
+        raise DemoError(f"yzt {' '.join(args[:2])} failed (exit {code}): {(last or ['-'])[0]}")
     return out.decode()
 
 
@@ -98,6 +105,7 @@ class DemoStack:
         self.kiosk: KioskDaemon | None = None
         self.offline: OfflineState | None = None
         self.public_key: Path | None = None
+        self.staff_token = ""
         self.reader_factory: Callable[[str], Reader] = open_reader
 
     @property
@@ -108,10 +116,15 @@ class DemoStack:
     def verifier_url(self) -> str:
         return f"http://127.0.0.1:{self.verifier_port}"
 
+    @property
+    def staff_token_file(self) -> Path:
+        return self.data / "verifier" / "staff-token"
+
     def steps(self) -> list[tuple[str, Callable[[], object]]]:
         return [
             ("checking ports", self._check_ports),
             ("setting up the verifier", self._init_verifier),
+            ("making a staff token for the console", self._init_staff_token),
             ("making the risk-list signing keys", self._init_keys),
             ("importing demo feeds", self._import_feeds),
             ("starting the verifier", self._serve_verifier),
@@ -138,7 +151,7 @@ class DemoStack:
         if self.verifier_config.exists() and token_file.exists():
             return
         out = await _yzt("verifier", "init", "--data", str(self.data / "verifier"))
-        (self.data / "verifier" / "admin-token").write_text(out.strip().splitlines()[-1] + "\n")
+        _write_secret(self.data / "verifier" / "admin-token", out.strip().splitlines()[-1])
         config = str(self.verifier_config)
         token = await _yzt(
             "verifier",
@@ -153,9 +166,25 @@ class DemoStack:
             "--site",
             SITE,
         )
-        token_file.write_text(token.strip() + "\n")
-        token_file.chmod(0o600)
+        _write_secret(token_file, token.strip())
         await _yzt("verifier", "seed", "--config", config, "--people", str(self.people))
+
+    async def _init_staff_token(self) -> None:
+        """The token staff paste on the console's sign-in page (kept for a ``--data`` rerun)."""
+        if not self.staff_token_file.exists():
+            token = await _yzt(
+                "verifier",
+                "token",
+                "add",
+                "--config",
+                str(self.verifier_config),
+                "--role",
+                "staff",
+                "--name",
+                "demo-staff",
+            )
+            _write_secret(self.staff_token_file, token.strip())
+        self.staff_token = self.staff_token_file.read_text(encoding="utf-8").strip()
 
     async def _init_keys(self) -> None:
         """The same command an operator runs; its last word is the public key to pin."""
@@ -217,7 +246,8 @@ class DemoStack:
         config = load_config(path)
         try:
             self.offline = OfflineState.from_kiosk(config)
-        except (RiskListError, OSError) as exc:
+            await self.offline.sync_now()  # so the first heartbeat already reports a fresh list
+        except (RiskListError, SyncError, OSError) as exc:
             raise DemoError(f"offline data: {exc}") from None
         self.kiosk = KioskDaemon(
             config,
@@ -268,6 +298,14 @@ dir = "data"
                 await self.verifier.wait()
 
 
+def _write_secret(path: Path, value: str) -> None:
+    """A token file only its owner can read, created that way (never briefly world-readable)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    path.chmod(0o600)
+
+
 def run_demo(data: Path | None, *, kiosk_port: int, verifier_port: int, people: int) -> int:
     """Run until Ctrl-C or SIGTERM; the process exit code."""
     temporary = data is None
@@ -313,6 +351,11 @@ def _print_urls(stack: DemoStack) -> None:
         f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False
     )
     console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
+    console.print(
+        f"  staff console  {stack.verifier_url}/fleet   (and /stats; sign in with the staff "
+        f"token {stack.staff_token}, kept in {stack.staff_token_file})",
+        markup=False,
+    )
     if stack.verifier is not None:
         console.print(
             f"  offline        stop the verifier (kill {stack.verifier.pid}) and tap again: "

@@ -1,11 +1,12 @@
 """``yzt kiosk sync`` (one risk-list sync now, with a progress bar) and ``yzt kiosk outbox``
-(the backlog of verdict events not yet uploaded). Problems are one plain line and exit 2."""
+(the backlog of verdict events not yet uploaded). Problems are one plain line and exit 2; a list
+that synced but is past the freshness window (nobody publishes) says so and exits 1."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,7 +39,7 @@ def sync(config: ConfigOption) -> None:
     """Fetch, verify and apply the verifier's signed risk list now."""
     settings = _config(config)
     try:
-        result = asyncio.run(_sync(settings))
+        result, risklist = asyncio.run(_sync(settings))
     except (SyncError, RiskListError) as exc:
         err.print(f"error: {exc}", markup=False)
         err.print(
@@ -53,18 +54,36 @@ def sync(config: ConfigOption) -> None:
         f"({result.kind}, {how} {result.downloaded} bytes, signature verified).",
         highlight=False,
     )
+    age = _ago(risklist["age_s"] or 0.0)
+    if not risklist["fresh"]:
+        out.print(
+            f"[red]But it was published {age} ago, past the freshness window: offline taps get "
+            "CHECK. The verifier answers but publishes nothing new — check its publisher "
+            "(yzt verifier risklist publish, [risklist] signing_key_file).[/]",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    out.print(f"Published {age} ago.", highlight=False)
     out.print(f"Next: yzt kiosk run --config {config} keeps it in sync.", markup=False)
 
 
-async def _sync(settings: KioskConfig) -> SyncResult:
+def _ago(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+async def _sync(settings: KioskConfig) -> tuple[SyncResult, dict[str, Any]]:
+    """The sync's result and the ``risklist`` status after it (age and freshness)."""
     state = OfflineState.from_kiosk(settings)
     columns = (TextColumn("risk list"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     try:
         with Progress(*columns, console=err) as progress:
             task = progress.add_task("sync", total=None)
-            return await state.sync_now(
+            result = await state.sync_now(
                 lambda done, total: progress.update(task, completed=done, total=total)
             )
+        return result, state.status()["risklist"]
     finally:
         await state.aclose()
 

@@ -1,8 +1,9 @@
 """The offline verdict: a fresh cached result, else the risk list while it is fresh, else CHECK.
 
 Order (docs/offline.md): 1. the verifier's own answer for this subject from the result cache;
-2. the risk list if the last good sync is younger than the freshness window — listed subjects get
-the verdict their flags map to, everyone else ``offline_pass`` (PASS, or CHECK where the site wants
+2. the risk list if its data is younger than the freshness window (its age at the last good sync,
+from the verifier's clock, plus the time since: freshness.py) — listed subjects get the verdict
+their flags map to, everyone else ``offline_pass`` (PASS, or CHECK where the site wants
 staff to look at everyone while offline); 3. otherwise CHECK with VERIFY_UNAVAILABLE (and
 RISKLIST_STALE when a list exists but is too old). Offline never denies anyone the list does not
 name. A card the kiosk itself finds invalid (expired, not yet valid) is at least CHECK.

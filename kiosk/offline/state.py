@@ -117,14 +117,17 @@ class OfflineState:
         return result
 
     def status(self) -> dict[str, Any]:
-        """The ``risklist`` part of ``/api/status`` (+ cache and clock for the staff page)."""
+        """The ``risklist`` part of ``/api/status`` (+ cache and clock for the staff page):
+        ``age_s`` is how old the list's data is, ``sync_age_s`` the time since the last good
+        sync — far apart when the verifier answers but nobody publishes."""
         info = self.risklist.info()
-        age = self.freshness.age_s()
+        age, since = self.freshness.age_s(), self.freshness.sync_age_s()
         return {
             "risklist": {
                 "version": None if info is None else info.version,
                 "entries": None if info is None else info.entries,
                 "age_s": None if age is None else round(age, 1),
+                "sync_age_s": None if since is None else round(since, 1),
                 "fresh": self.freshness.is_fresh(self.config.freshness_window_s),
                 "last_error": self.last_error,
             },

@@ -5,7 +5,10 @@ server's ``ETag``. A cut download is resumed with ``Range: bytes=K-`` + ``If-Ran
 instead of 206 means the list moved on and the part is started again. Only a complete body whose
 every payload verifies against the pinned key is applied, in one transaction (risklist.py); a bad
 body is thrown away and the old list stays. A delta that does not fit our version is followed by
-one snapshot request (``since=0``). Each good sync marks freshness and updates the clock drift.
+one snapshot request (``since=0``). Each good sync updates the clock drift and marks freshness
+with the list's age at that moment: the answer's ``X-Server-Time`` (the verifier's clock; ``Date``
+when a proxy dropped it) minus the signed ``published_at`` of the version now held — so a list no
+publisher renewed keeps ageing although every sync succeeds.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.offline.clock import ClockDrift
+from kiosk.offline.clock import ClockDrift, parse_server_time
 from kiosk.offline.freshness import Freshness
 from kiosk.offline.risklist import GapError, ListInfo, RiskListError, RiskListStore, decode_all
 
@@ -77,22 +80,30 @@ async def sync_periodically(
         await asyncio.sleep(interval_s)
 
 
+@dataclass(frozen=True, slots=True)
+class _Download:
+    body: bytes
+    kind: str
+    downloaded: int
+    resumed: bool
+    server_now: float  # the verifier's clock (Unix seconds) when it answered
+    answered_at: float  # the kiosk's boot clock at that moment
+
+
 async def _sync(parts: SyncParts, since: int, progress: Progress | None) -> SyncResult:
-    body, kind, downloaded, resumed = await _download(parts, since, progress)
+    got = await _download(parts, since, progress)
     try:
-        payloads = decode_all(body, parts.key)
+        payloads = decode_all(got.body, parts.key)
         info = await asyncio.to_thread(parts.store.apply, payloads)
     except RiskListError:
         _discard(parts.part)
         raise
-    parts.freshness.mark_synced()
+    parts.freshness.mark_synced(got.server_now - info.published_at, at=got.answered_at)
     _discard(parts.part)
-    return SyncResult(info, kind, downloaded, resumed)
+    return SyncResult(info, got.kind, got.downloaded, got.resumed)
 
 
-async def _download(
-    parts: SyncParts, since: int, progress: Progress | None
-) -> tuple[bytes, str, int, bool]:
+async def _download(parts: SyncParts, since: int, progress: Progress | None) -> _Download:
     try:
         return await _fetch(parts, since, progress)
     except _Unsatisfiable:
@@ -104,9 +115,7 @@ class _Unsatisfiable(Exception):
     """416: the range we asked to resume from is not in the answer."""
 
 
-async def _fetch(
-    parts: SyncParts, since: int, progress: Progress | None
-) -> tuple[bytes, str, int, bool]:
+async def _fetch(parts: SyncParts, since: int, progress: Progress | None) -> _Download:
     note = parts.part.with_suffix(".json")
     etag = _resumable(parts.part, note, since)
     have = parts.part.stat().st_size if etag else 0
@@ -116,12 +125,20 @@ async def _fetch(
         async with parts.client.stream(
             "GET", "/v1/risklist", params={"since": since}, headers=headers
         ) as answer:
-            parts.clock.observe(date=answer.headers.get("date"), rtt_s=time.monotonic() - started)
+            answered_at = parts.freshness.clock()
+            stamp, date = answer.headers.get("x-server-time"), answer.headers.get("date")
+            parts.clock.observe(server_time=stamp, date=date, rtt_s=time.monotonic() - started)
             if answer.status_code == 416 and etag:
                 raise _Unsatisfiable
             if answer.status_code not in (200, 206):
                 await answer.aread()
                 raise SyncError(f"/v1/risklist: HTTP {answer.status_code}: {_detail(answer)}")
+            server_now = parse_server_time(stamp, date)
+            if server_now is None:
+                raise SyncError(
+                    "/v1/risklist: the answer carries no X-Server-Time or Date header, so the "
+                    "age of the list cannot be known; the old list is kept"
+                )
             resumed = answer.status_code == 206
             total = _total(answer, have if resumed else 0)
             note.write_text(json.dumps({"since": since, "etag": answer.headers.get("etag")}))
@@ -129,7 +146,7 @@ async def _fetch(
             kind = answer.headers.get("x-risklist-kind", "?")
     except httpx.HTTPError as exc:
         raise SyncError(f"/v1/risklist: {type(exc).__name__}: {exc}") from None
-    return parts.part.read_bytes(), kind, downloaded, resumed
+    return _Download(parts.part.read_bytes(), kind, downloaded, resumed, server_now, answered_at)
 
 
 def _resumable(part: Path, note: Path, since: int) -> str | None:

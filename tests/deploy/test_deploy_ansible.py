@@ -196,8 +196,6 @@ def test_verifier_host_installs_idempotently_with_valid_units(tmp_path: Path, wh
         "/etc/systemd/system/yzt-verifier-migrate.service",
         "/etc/systemd/system/yzt-pg-backup.service",
         "/etc/systemd/system/yzt-pg-backup.timer",
-        "/etc/systemd/system/yzt-risklist-publish.service",
-        "/etc/systemd/system/yzt-risklist-publish.timer",
     ]
     result = verify_units(root, units)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -24,12 +24,13 @@ START_TIMEOUT_S = 120
 
 class Demo:
     def __init__(
-        self, process: subprocess.Popen[str], url: str, data: Path, verifier_url: str
+        self, process: subprocess.Popen[str], url: str, data: Path, verifier_url: str, printed: str
     ) -> None:
         self.process = process
         self.url = url
         self.data = data
         self.verifier_url = verifier_url
+        self.printed = printed  # what ``yzt demo`` printed on start, up to "Ctrl-C stops …"
         self.http = httpx.Client(base_url=url, timeout=5)
 
     def tap(self, card: str) -> None:
@@ -92,20 +93,21 @@ def running_demo(data: Path, *, people: int) -> Iterator[Demo]:
     assert process.stdout is not None
     output: list[str] = []
     end = time.monotonic() + START_TIMEOUT_S
-    url = None
-    while url is None and time.monotonic() < end:
+    while time.monotonic() < end:
         line = process.stdout.readline()
         if not line:
             break
         output.append(line)
-        if match := re.search(r"kiosk screen\s+(http://\S+)", line):
-            url = match.group(1)
-    if url is None:
+        if line.startswith("Ctrl-C stops everything"):
+            break
+    printed = "".join(output)
+    match = re.search(r"kiosk screen\s+(http://\S+)", printed)
+    if match is None or not output[-1].startswith("Ctrl-C"):
         process.kill()
-        pytest.fail("yzt demo did not start:\n" + "".join(output))
+        pytest.fail("yzt demo did not start:\n" + printed)
     children = children_of(process.pid)
     assert children, "the verifier runs as a child process"
-    yield Demo(process, url, data, f"http://127.0.0.1:{verifier_port}")
+    yield Demo(process, match.group(1), data, f"http://127.0.0.1:{verifier_port}", printed)
 
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=30)

@@ -1,6 +1,10 @@
-"""``yzt demo`` with its verifier stopped: taps are decided from the signed risk list the demo
-published and the kiosk synced — the demo made the keys and pinned the public one itself — and
-the screen's offline badge says how old that data is. Real demo process, real headless Chromium.
+"""``yzt demo`` as staff see it, then with its verifier stopped. Real demo process, real headless
+Chromium.
+
+First, while the verifier runs: the staff console URL and token the demo printed sign in, and
+``/fleet`` lists the demo kiosk online from its heartbeats. Then the verifier is killed: taps are
+decided from the signed risk list the demo published and the kiosk synced — the demo made the keys
+and pinned the public one itself — and the screen's offline badge says how old that data is.
 
 Cards here are tapped only after the verifier is gone, so no cached online answer exists for
 them: every verdict comes from the risk list.
@@ -9,6 +13,7 @@ them: every verdict comes from the risk list.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -24,6 +29,7 @@ from kiosk.texts import REASON_TEXTS, VERDICT_WORDS
 pytestmark = pytest.mark.browser
 SHOWN_TIMEOUT_MS = 5000
 SYNC_TIMEOUT_S = 30
+HEARTBEAT_TIMEOUT_S = 45  # the kiosk sends one on start and every 30 s
 
 # Default [offline] policy (docs/offline.md): flags map to these; anyone unlisted passes.
 OFFLINE: dict[str, tuple[str, str | None]] = {
@@ -42,18 +48,49 @@ class OfflineDemo:
 
 
 @pytest.fixture(scope="module")
-def offline_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineDemo]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with running_demo(tmp_path_factory.mktemp("demo-offline"), people=50) as demo:
-        end = time.monotonic() + SYNC_TIMEOUT_S
-        while (risklist := demo.status()["risklist"])["version"] is None:
-            assert time.monotonic() < end, f"the demo kiosk never synced: {risklist}"
-            time.sleep(0.2)
-        assert risklist["entries"] >= 4 and risklist["fresh"]
-        os.kill(demo.verifier_pid(), signal.SIGKILL)
-        while verifier_answers(demo):
-            assert time.monotonic() < end, "the killed verifier still answers"
-            time.sleep(0.05)
-        yield OfflineDemo(demo, risklist["age_s"])
+        yield demo
+
+
+def test_staff_console_lists_the_demo_kiosk_online(
+    demo: Demo, browser: Browser, artifacts_dir: Path
+) -> None:
+    """Defined first so it runs while the verifier is up (pytest keeps the file's order)."""
+    console = re.search(r"staff console\s+(http://\S+/fleet)", demo.printed)
+    token = re.search(r"staff token (\S+), kept in (\S+)\)", demo.printed)
+    assert console is not None and token is not None, demo.printed
+    assert Path(token[2]).stat().st_mode & 0o777 == 0o600
+    page = browser.new_page(viewport={"width": 1400, "height": 700}, locale="zh-CN")
+    page.goto(console[1])
+    page.fill("#token", token[1])  # /fleet sent the browser to the sign-in form
+    page.click("button[type=submit]")
+    row = page.locator("tr[data-kiosk=demo-lane-1]")
+    end = time.monotonic() + HEARTBEAT_TIMEOUT_S
+    while row.count() == 0 or row.get_attribute("data-state") != "online":
+        assert time.monotonic() < end, (
+            f"/fleet never showed the kiosk online:\n{page.inner_text('body')}"
+        )
+        time.sleep(1)
+        page.reload()
+    assert page.url == console[1]
+    assert row.get_attribute("data-site") == "demo-hospital"
+    page.screenshot(path=artifacts_dir / "demo-staff-fleet.png")
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def offline_demo(demo: Demo) -> OfflineDemo:
+    end = time.monotonic() + SYNC_TIMEOUT_S
+    while (risklist := demo.status()["risklist"])["version"] is None:
+        assert time.monotonic() < end, f"the demo kiosk never synced: {risklist}"
+        time.sleep(0.2)
+    assert risklist["entries"] >= 4 and risklist["fresh"]
+    os.kill(demo.verifier_pid(), signal.SIGKILL)
+    while verifier_answers(demo):
+        assert time.monotonic() < end, "the killed verifier still answers"
+        time.sleep(0.05)
+    return OfflineDemo(demo, risklist["age_s"])
 
 
 def verifier_answers(demo: Demo) -> bool:

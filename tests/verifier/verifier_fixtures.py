@@ -1,6 +1,6 @@
-"""Verifier fixtures, used as a plugin (``pytest_plugins = ("verifier_fixtures",)``): a store on
-SQLite and on PostgreSQL (a fresh database per session), a config with its pepper, and the app
-through httpx's ASGI transport."""
+"""Verifier fixtures, used as a plugin (``pytest_plugins = ("verifier_fixtures",)``, also by the
+risk-list tests): a store on SQLite and on PostgreSQL (a fresh database per session), a config
+with its pepper, the app through httpx's ASGI transport, and a risk-list signing key."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import in_ci
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from verifier_helpers import Api, write_config
 
@@ -61,6 +62,11 @@ def engine(store_url: str) -> Iterator[Engine]:
     engine = open_store(store_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
 
 
 @pytest.fixture

@@ -85,11 +85,13 @@ def publish(
     key: Ed25519PrivateKey,
     *,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
     travel_window_days: int = 14,
     keep_versions: int = 1000,
 ) -> Published:
-    """Compute, diff, sign and store a new version in one transaction."""
-    now = utcnow()
+    """Compute, diff, sign and store a new version in one transaction. ``now`` (default: this
+    host's clock) is the signed ``published_at`` kiosks measure the list's age from."""
+    now = now or utcnow()
     with engine.begin() as conn:
         new = current_flags(conn, today=today or now.date(), travel_window_days=travel_window_days)
         old = {p: f for p, f in conn.execute(select(risklist_entries))}

@@ -4,7 +4,7 @@ Layout, all integers big-endian (docs/offline.md is the contract)::
 
     header (52 bytes)  magic "YZTR" · format u8 = 1 · kind u8 (0 snapshot, 1 delta) · u16 0
                        base_version u64 (0 for a snapshot) · version u64 · count u64
-                       total u64 (list size once applied) · published_at i64 (Unix s, display only)
+                       total u64 (list size once applied) · published_at i64 (Unix s, age origin)
                        body_length u32
     body               zlib(count × 16-byte subject prefix, sorted ascending ‖ count × flags u8)
     signature          64 bytes Ed25519 over header ‖ body

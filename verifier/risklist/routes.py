@@ -3,6 +3,8 @@
 The body is one or more signed payloads back to back (docs/offline.md). The bytes for a given
 ``ETag`` never change, so a kiosk resumes a cut download with ``Range: bytes=K-`` and
 ``If-Range: <etag>``; if a newer version was published meanwhile it gets the whole new body (200).
+Every answer carries ``X-Server-Time``, this verifier's clock: with the signed ``published_at`` it
+gives the kiosk the list's age without trusting the kiosk's own clock.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi import APIRouter, Header, Query, Response
 from verifier.api.deps import KioskAuth, ServicesDep
 from verifier.api.problems import problem
 from verifier.risklist.payloads import Served, payload_for
+from verifier.timeutil import iso, utcnow
 
 router = APIRouter(tags=["kiosk"])
 MEDIA_TYPE = "application/vnd.yzt.risklist"
@@ -69,5 +72,6 @@ def _answer(served: Served, status: int, body: bytes) -> Response:
         "X-Risklist-Version": str(served.version),
         "X-Risklist-Kind": served.kind,
         "Cache-Control": "no-store",
+        "X-Server-Time": iso(utcnow()),
     }
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)

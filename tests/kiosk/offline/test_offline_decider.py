@@ -52,7 +52,7 @@ def make(tmp_path: Path, **config: object) -> Kiosk:
     return Kiosk(decider, clock, cache, store, freshness)
 
 
-def sync(kiosk: Kiosk) -> None:
+def sync(kiosk: Kiosk, data_age_s: float = 0.0) -> None:
     listed = {
         bytes.fromhex(RED[:32]): wire.CODE_RED,
         bytes.fromhex(YELLOW[:32]): wire.CODE_YELLOW,
@@ -61,7 +61,7 @@ def sync(kiosk: Kiosk) -> None:
     }
     data = wire.encode(wire.Header(wire.SNAPSHOT, 0, 1, 4, 4, 0), listed, KEY)
     kiosk.store.apply(decode_all(data, KEY.public_key()))
-    kiosk.freshness.mark_synced()
+    kiosk.freshness.mark_synced(data_age_s)
 
 
 def test_fresh_risk_list_decides_with_its_flags(tmp_path: Path) -> None:
@@ -101,6 +101,19 @@ def test_stale_list_means_check_for_everyone(tmp_path: Path) -> None:
     assert kiosk.decider.decide(RED, Card()).verdict == "CHECK"  # never DENY from stale data
 
 
+def test_a_list_already_old_when_synced_goes_stale_sooner(tmp_path: Path) -> None:
+    kiosk = make(tmp_path, freshness_window_s=24 * HOUR)
+    sync(kiosk, data_age_s=23 * HOUR)
+    kiosk.clock.now += HOUR - 1
+    on_list = kiosk.decider.decide(RED, Card())
+    assert (on_list.verdict, on_list.source) == ("DENY", "risklist")
+    assert on_list.data_age_s == pytest.approx(24 * HOUR - 1)
+    kiosk.clock.now += 2
+    stale = kiosk.decider.decide(RED, Card())
+    assert (stale.verdict, stale.reasons) == ("CHECK", ("VERIFY_UNAVAILABLE", "RISKLIST_STALE"))
+    assert stale.data_age_s == pytest.approx(24 * HOUR + 1)
+
+
 def test_no_list_and_no_cache_is_could_not_verify(tmp_path: Path) -> None:
     verdict = make(tmp_path).decider.decide(CLEAR, Card())
     assert (verdict.verdict, verdict.reasons, verdict.source) == (
@@ -134,6 +147,6 @@ def test_flags_from_a_newer_publisher_make_staff_look(tmp_path: Path) -> None:
         wire.Header(wire.SNAPSHOT, 0, 1, 1, 1, 0), {bytes.fromhex(CLEAR[:32]): 0x80}, KEY
     )
     kiosk.store.apply(decode_all(data, KEY.public_key()))
-    kiosk.freshness.mark_synced()
+    kiosk.freshness.mark_synced(0.0)
     verdict = kiosk.decider.decide(CLEAR, Card())
     assert (verdict.verdict, verdict.reasons) == ("CHECK", ("VERIFY_UNAVAILABLE",))

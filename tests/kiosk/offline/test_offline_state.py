@@ -40,6 +40,7 @@ async def test_decides_from_the_synced_list_and_reports_status(
         "version": None,
         "entries": None,
         "age_s": None,
+        "sync_age_s": None,
         "fresh": False,
         "last_error": None,
     }

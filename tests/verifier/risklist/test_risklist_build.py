@@ -28,7 +28,7 @@ from verifier.risklist.payloads import payload_for
 from verifier.risklist.publisher import Publisher
 from verifier.risklist.schedule import publish_periodically
 
-pytest_plugins = ("risklist_fixtures",)
+pytest_plugins = ("verifier_fixtures",)
 
 
 def kiosk_flags(body: bytes, key: Ed25519PrivateKey, store: RiskListStore) -> dict[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from verifier.risklist.keys import init_keys
 from verifier.risklist.routes import router
 from verifier.store.tokens import add_token
 
-pytest_plugins = ("risklist_fixtures",)
+pytest_plugins = ("verifier_fixtures",)
 
 
 class Verifier:
@@ -57,13 +58,18 @@ async def test_kiosk_gets_a_verifiable_snapshot(
     verifier: Verifier, signing_key: Ed25519PrivateKey
 ) -> None:
     set_code(verifier.engine, 1, "red")
-    publish(verifier.engine, signing_key, today=TODAY)
+    published = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
+    publish(verifier.engine, signing_key, now=published)
     answer = await verifier.client.get("/v1/risklist", headers=verifier.kiosk)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/vnd.yzt.risklist"
     assert answer.headers["etag"] == '"s-1"' and answer.headers["x-risklist-kind"] == "snapshot"
     (payload,) = decode_all(answer.content, signing_key.public_key())
     assert (payload.version, payload.total) == (1, 1)
+    # the list's age, on the verifier's clock alone: its time now minus the signed publish time
+    server_now = dt.datetime.fromisoformat(answer.headers["x-server-time"])
+    age = server_now.timestamp() - payload.published_at
+    assert 30 * 3600 - 1 <= age < 30 * 3600 + 60
 
 
 async def test_only_the_kiosk_role_may_fetch(
