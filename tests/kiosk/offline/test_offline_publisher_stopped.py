@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from offline_helpers import free_socket, kiosk_config, subject
+from offline_helpers import kiosk_config, subject
 from sqlalchemy import Engine
+from verifier_helpers import serving
 
 from kiosk.cardcheck import CardCheck
 from kiosk.demo.run import yzt_command
@@ -75,32 +75,10 @@ def verifier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppedPublis
     public.write_bytes(
         key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     )
-    with free_socket() as sock:
-        port = sock.getsockname()[1]
-    command = ["verifier", "serve", "--config", str(config), "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*yzt_command(), *command, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 30
-    while not _answers(base):
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        assert time.monotonic() < end, "yzt verifier serve did not come up"
-        time.sleep(0.1)
-    token = add_token(engine, name="lane-1", role="kiosk")
-    yield StoppedPublisher(base, engine, key, public, token)
-    process.terminate()
-    process.wait(10)
+    with serving(config, folder / "serve.log") as base:
+        token = add_token(engine, name="lane-1", role="kiosk")
+        yield StoppedPublisher(base, engine, key, public, token)
     engine.dispose()
-
-
-def _answers(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def kiosk_state(verifier: StoppedPublisher, data: Path) -> OfflineState:

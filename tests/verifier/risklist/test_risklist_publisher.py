@@ -5,11 +5,7 @@ answers a clear 503. Real ``serve`` processes on real ports, the kiosk's own dec
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +16,7 @@ import httpx
 import pytest
 from risklist_rows import write_verifier_config
 from typer.testing import CliRunner
+from verifier_helpers import serving as verifier_process
 
 from kiosk.offline.risklist import CODE_RED, RiskListStore, decode_all, load_public_key
 from verifier.cli import app as verifier_cli
@@ -31,11 +28,9 @@ from verifier.store import open_store
 from verifier.store.tokens import add_token
 from verifier.subjects import subject_of
 
-START_TIMEOUT_S = 30
 PEPPER = b"p" * 40  # what write_verifier_config puts in the pepper file
 RED = synthetic_id_number(random.Random(5))
 NOT_PUBLISHED = "the risk list is NOT published"
-SERVE = [sys.executable, "-m", "verifier.cli", "serve"]
 
 
 @dataclass
@@ -79,37 +74,9 @@ def serving(folder: Path, *, interval_s: float = 3600, keys: bool = True) -> Ite
     kiosk = add_token(engine, name="lane-1", role="kiosk")
     feeder = add_token(engine, name="feeds", role="feeder")
     engine.dispose()
-    port = free_port()
     log = folder / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*SERVE, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "COLUMNS": "200"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        end = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < end, log.read_text()
-            time.sleep(0.1)
+    with verifier_process(config, log) as url:
         yield Served(url, bearer(kiosk), bearer(feeder), log, public)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bearer(token: str) -> dict[str, str]:
