@@ -24,6 +24,8 @@ TOKEN_ENV = "YZT_STAFF_TOKEN"
 STATE_STYLE = {"online": "green", "degraded": "yellow", "offline": "bold red"}
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
 out = Console()
+WIDE_TERMINAL = 160
+"""Columns from which the alerts fit in the table; narrower terminals get them below it."""
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -98,6 +100,14 @@ def _dot(value: str | None) -> str:
     return f"[{style}]{escape(value)}[/]" if style and value else escape(value or "—")
 
 
+def _alerts(kiosk: dict[str, Any]) -> str:
+    return "\n".join(
+        f"[{SEVERITY_STYLE.get(a['severity'], 'white')}]{escape(a['title']['en'])}[/]: "
+        f"{escape(a['cause']['en'])}\n  → {escape(a['action']['en'])}"
+        for a in kiosk.get("alerts", [])
+    )
+
+
 def _row(kiosk: dict[str, Any]) -> list[str]:
     v = Vitals.from_doc(kiosk.get("doc"))
     state = str(kiosk.get("state", "?"))
@@ -106,11 +116,6 @@ def _row(kiosk: dict[str, Any]) -> list[str]:
     outbox = "—" if v.outbox_pending is None else str(v.outbox_pending)
     if v.outbox_pending:
         outbox += f" ({human_age(v.outbox_oldest_s)})"
-    alerts = "\n".join(
-        f"[{SEVERITY_STYLE.get(a['severity'], 'white')}]{escape(a['title']['en'])}[/]: "
-        f"{escape(a['cause']['en'])}\n  → {escape(a['action']['en'])}"
-        for a in kiosk.get("alerts", [])
-    )
     return [
         f"[{STATE_STYLE.get(state, 'white')}]{state}[/]",
         escape(str(kiosk.get("kiosk_id"))),
@@ -124,12 +129,12 @@ def _row(kiosk: dict[str, Any]) -> list[str]:
         "—" if v.clock_drift_s is None else f"{v.clock_drift_s:+.1f} s",
         escape(v.version or "—"),
         today,
-        alerts,
     ]
 
 
-def fleet_table(body: dict[str, Any]) -> Table:
-    """One row per kiosk, worst first (the server's order), alerts spelled out."""
+def fleet_table(body: dict[str, Any], *, alerts_inline: bool = True) -> Table:
+    """One row per kiosk, worst first (the server's order), alerts spelled out in a last column
+    (or, on a narrow terminal, left to ``alert_list``)."""
     s = body.get("summary", {})
     table = Table(
         title=f"fleet · {s.get('total', 0)} kiosks",
@@ -142,10 +147,20 @@ def fleet_table(body: dict[str, Any]) -> Table:
         table.add_column(name, no_wrap=name in ("state", "kiosk"))
     for name in ("outbox", "drift", "version", "today"):
         table.add_column(name)
-    table.add_column("alerts · what to do", min_width=48)
+    if alerts_inline:
+        table.add_column("alerts · what to do", min_width=48)
     for kiosk in body.get("kiosks", []):
-        table.add_row(*_row(kiosk))
+        table.add_row(*_row(kiosk), *([_alerts(kiosk)] if alerts_inline else []))
     return table
+
+
+def alert_list(body: dict[str, Any]) -> str:
+    """The alerts under the table, one kiosk after another, for terminals too narrow for both."""
+    return "\n".join(
+        f"[bold]{escape(str(k.get('kiosk_id')))}[/] {_alerts(k)}"
+        for k in body.get("kiosks", [])
+        if k.get("alerts")
+    )
 
 
 def fleet(
@@ -167,5 +182,8 @@ def fleet(
     if not body.get("kiosks"):
         err.print("No kiosk matches; kiosks appear after their first heartbeat (every 30 s).")
         return
-    out.print(fleet_table(body))
+    wide = out.width >= WIDE_TERMINAL
+    out.print(fleet_table(body, alerts_inline=wide))
+    if not wide and (alerts := alert_list(body)):
+        out.print(alerts)
     err.print(f"Next: the same view in a browser: {url.rstrip('/')}/fleet (sign in with the token)")

@@ -21,9 +21,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
 
 
-def fleet(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+def fleet(
+    *args: str, token: str | None = None, columns: int = 260
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "YZT_STAFF_TOKEN"}
-    env |= {"COLUMNS": "260", "NO_COLOR": "1"}
+    env |= {"COLUMNS": str(columns), "NO_COLOR": "1"}
     if token is not None:
         env["YZT_STAFF_TOKEN"] = token
     return subprocess.run(
@@ -53,6 +55,21 @@ def test_the_table_lists_every_kiosk_with_its_state_worst_first(
     assert "20 online · 24 degraded · 6 offline · 30 with alerts" in result.stdout
     assert "Reader jammed" in result.stdout and "Remove any stuck card" in result.stdout
     assert f"{served.url}/fleet" in result.stderr
+
+
+def test_a_narrow_terminal_gets_the_alerts_below_the_table(served: Served) -> None:
+    result = fleet(
+        "--url", served.url, "--site", "clinic-b", token=served.tokens["staff"], columns=100
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    rows = [line for line in lines if "│ lane-" in line]
+    assert rows and "alerts" not in next(line for line in lines if "kiosk" in line)
+    listed = [line for line in lines if line.startswith("lane-")]
+    alerted = {k.kiosk_id for k in served.kiosks if k.site == "clinic-b" and k.codes}
+    assert {line.split()[0] for line in listed} == alerted
+    assert "Reader jammed" in result.stdout
 
 
 def test_json_carries_state_and_alerts_and_filters_apply(served: Served) -> None:
