@@ -41,9 +41,10 @@ def check_config(file: Annotated[Path, typer.Argument(help="Kiosk TOML file.")])
     try:
         config = load_config(file)
     except ConfigError as exc:
-        err.print(f"[bold red]{file}: {len(exc.problems)} problem(s)[/]")
+        err.print(f"{file}: {len(exc.problems)} problem(s)", style="bold red", markup=False)
         for problem in exc.problems:
             err.print(f"  • {problem}", markup=False, highlight=False)
+        err.print(f"Fix them, then run: yzt kiosk check-config {file}", markup=False)
         raise typer.Exit(2) from None
     console.print(f"[green]{file} is valid.[/] kiosk {config.kiosk.id} at site {config.kiosk.site}")
     console.print(f"  reader {config.reader.uri} · verifier {config.verifier.url}", markup=False)
@@ -64,7 +65,7 @@ def run(config: ConfigOption, verbose: bool = typer.Option(False, "--verbose", "
     try:
         settings = load_config(config)
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/]", markup=True, highlight=False)
+        err.print(str(exc), style="red", markup=False, highlight=False)
         err.print(f"Run: yzt kiosk check-config {config}", markup=False)
         raise typer.Exit(2) from None
     offline = _offline_state(settings)

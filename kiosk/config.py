@@ -6,8 +6,10 @@ silently ignored setting. Relative paths are taken relative to the config file.
 
 from __future__ import annotations
 
+import os
 import stat
 import tomllib
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,12 +23,21 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from kiosk.face.config import FaceConfig
 from kiosk.offline.config import OfflineConfig
+from readers import open_reader
 
 PEPPER_MIN_BYTES = 32
+ENV_PREFIX = "YZT_"
+ENV_DELIMITER = "__"
 
 
 class Section(BaseModel):
@@ -43,9 +54,17 @@ class KioskSection(Section):
 
 
 class ReaderSection(Section):
-    uri: str = Field(
-        min_length=3, title="reader URI: tcp://, serial://, pcsc:// or sim://", pattern=r"^\w+://"
-    )
+    uri: str = Field(title="reader URI: tcp://, serial://, pcsc:// or sim://")
+
+    @field_validator("uri")
+    @classmethod
+    def _backend_accepts(cls, value: str) -> str:
+        """Parse as ``kiosk run`` will (nothing is opened), so a bad URI fails here, not in a loop.
+
+        ``ReaderURIError`` is a ``ValueError`` naming the bad part and what is expected.
+        """
+        open_reader(value)
+        return value
 
 
 class VerifierSection(Section):
@@ -117,7 +136,10 @@ class KioskConfig(BaseSettings):
     """The whole kiosk config; the TOML file is the lowest-priority source, env overrides it."""
 
     model_config = SettingsConfigDict(
-        env_prefix="YZT_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        extra="forbid",
+        case_sensitive=False,
     )
 
     kiosk: KioskSection
@@ -162,30 +184,76 @@ class ConfigError(Exception):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
+Key = tuple[str, ...]
+
+
 def load_config(path: Path) -> KioskConfig:
-    """Read, validate and resolve ``path``; raise ``ConfigError`` listing every problem."""
+    """Read, validate and resolve ``path``; raise ``ConfigError`` listing every problem at once.
+
+    The named files are checked even when the schema has errors, so one run shows everything.
+    """
+    raw = _read_toml(path)
+    base = path.resolve().parent
+    env = env_names()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        values = _merge(raw, EnvSettingsSource(KioskConfig)())
+    except SettingsError as exc:
+        # The message names the field ('... for field "reader" ...'); name its variables.
+        names = sorted(name for key, name in env.items() if f'"{key[0]}"' in str(exc))
+        detail = f"{exc.__cause__ or 'not JSON'}; a table or list must be given as JSON"
+        raise ConfigError(path, [f"{', '.join(names) or 'the environment'}: {detail}"]) from None
+    try:
+        config = KioskConfig(**raw)
+    except ValidationError as exc:
+        failed = {tuple(map(str, error["loc"])) for error in exc.errors()}
+        raise ConfigError(
+            path, explain(exc, env) + check_files(values, base, env, failed)
+        ) from None
+    problems = check_files(values, base, env)
+    if problems:
+        raise ConfigError(path, problems)
+    return _resolve_paths(config, base)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(path, ["the file does not exist"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [f"cannot read the file: {exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
-    try:
-        config = KioskConfig(**raw)
-    except ValidationError as exc:
-        raise ConfigError(path, explain(exc)) from None
-    resolved = _resolve_paths(config, path.resolve().parent)
-    problems = check_files(resolved)
-    if problems:
-        raise ConfigError(path, problems)
-    return resolved
+
+
+def env_names() -> dict[Key, str]:
+    """Config keys set by ``YZT_*`` variables → the variable's name, so a problem can name it."""
+    names: dict[Key, str] = {}
+    for name in os.environ:
+        if name.upper().startswith(ENV_PREFIX):
+            key = tuple(name[len(ENV_PREFIX) :].lower().split(ENV_DELIMITER))
+            if key[0] in KioskConfig.model_fields:
+                names[key] = name
+    return names
+
+
+def _merge(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, Any]:
+    """``high`` over ``low`` table by table, as pydantic-settings lays env over the file."""
+    merged = dict(low)
+    for key, value in high.items():
+        below = merged.get(key)
+        both = isinstance(below, Mapping) and isinstance(value, Mapping)
+        merged[key] = _merge(below, value) if both else value
+    return merged
+
+
+def _beside(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else base / path
 
 
 def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
     def rel(p: Path | None) -> Path | None:
-        return None if p is None else (p if p.is_absolute() else base / p)
+        return None if p is None else _beside(base, p)
 
     verifier = config.verifier.model_copy(
         update={
@@ -196,33 +264,60 @@ def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
     offline = config.offline.model_copy(
         update={"public_key_file": rel(config.offline.public_key_file)}
     )
-    privacy = PrivacySection(pepper_file=rel(config.privacy.pepper_file))
-    data = DataSection(dir=rel(config.data.dir))
+    privacy = PrivacySection(pepper_file=_beside(base, config.privacy.pepper_file))
+    data = DataSection(dir=_beside(base, config.data.dir))
     return config.model_copy(
         update={"verifier": verifier, "offline": offline, "privacy": privacy, "data": data}
     )
 
 
-def check_files(config: KioskConfig) -> list[str]:
-    """Problems with the files the config names (pepper, token file, data dir)."""
+def _pepper_problem(path: Path) -> str | None:
+    if not path.is_file():
+        return f"{path} does not exist"
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return f"{path} is readable by others; chmod 600 it"
+    if path.stat().st_size < PEPPER_MIN_BYTES:
+        return f"{path} must hold at least {PEPPER_MIN_BYTES} bytes"
+    return None
+
+
+def _token_file_problem(path: Path) -> str | None:
+    if not path.is_file():
+        return f"{path} does not exist"
+    try:
+        empty = not path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}"
+    return f"{path} is empty" if empty else None
+
+
+def _data_dir_problem(path: Path) -> str | None:
+    return f"{path} exists but is not a directory" if path.exists() and not path.is_dir() else None
+
+
+FILE_CHECKS = {
+    ("privacy", "pepper_file"): _pepper_problem,
+    ("verifier", "token_file"): _token_file_problem,
+    ("data", "dir"): _data_dir_problem,
+}
+
+
+def check_files(
+    values: Mapping[str, Any], base: Path, env: Mapping[Key, str], skip: Collection[Key] = ()
+) -> list[str]:
+    """Problems with the files the raw ``values`` name (pepper, token file, data dir).
+
+    Keys in ``skip`` already failed validation; a missing or non-text value is that check's job.
+    """
     problems: list[str] = []
-    pepper = config.privacy.pepper_file
-    if not pepper.is_file():
-        problems.append(f"privacy.pepper_file: {pepper} does not exist")
-    elif pepper.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        problems.append(f"privacy.pepper_file: {pepper} is readable by others; chmod 600 it")
-    elif pepper.stat().st_size < PEPPER_MIN_BYTES:
-        problems.append(
-            f"privacy.pepper_file: {pepper} must hold at least {PEPPER_MIN_BYTES} bytes"
-        )
-    token_file = config.verifier.token_file
-    if token_file is not None:
-        if not token_file.is_file():
-            problems.append(f"verifier.token_file: {token_file} does not exist")
-        elif not token_file.read_text(encoding="utf-8").strip():
-            problems.append(f"verifier.token_file: {token_file} is empty")
-    if config.data.dir.exists() and not config.data.dir.is_dir():
-        problems.append(f"data.dir: {config.data.dir} exists but is not a directory")
+    for key, check in FILE_CHECKS.items():
+        section = values.get(key[0])
+        value = section.get(key[1]) if isinstance(section, Mapping) else None
+        if key in skip or not isinstance(value, str) or not value:
+            continue
+        problem = check(_beside(base, Path(value)))
+        if problem:
+            problems.append(f"{'.'.join(key)}: {problem}{_origin(key, env)}")
     return problems
 
 
@@ -234,21 +329,27 @@ _PLAIN: dict[str, str] = {
 }
 
 
-def explain(exc: ValidationError) -> list[str]:
-    """One line per validation error: the key path, what was expected, and what was given."""
+def explain(exc: ValidationError, env: Mapping[Key, str]) -> list[str]:
+    """One line per validation error: the key path, what was expected, what was given and where."""
     lines: list[str] = []
     for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        loc = tuple(map(str, error["loc"]))
+        where = ".".join(loc) or "(top level)"
         message = _PLAIN.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
-        given = _given(error)
-        lines.append(f"{where}: {message}{given}")
+        lines.append(f"{where}: {message}{_given(error, message)}{_origin(loc, env)}")
     return lines
 
 
-def _given(error: Any) -> str:
+def _given(error: Any, message: str) -> str:
     if error["type"] in {"missing", "model_type"} or "token" in str(error["loc"]):
         return ""
     value = error.get("input")
-    if isinstance(value, dict | list) or value is None:
+    if isinstance(value, dict | list) or value is None or str(value) in message:
         return ""
     return f" (got {value!r})"
+
+
+def _origin(loc: Key, env: Mapping[Key, str]) -> str:
+    """``(from YZT_…)`` when the environment, not the file, set the value at ``loc``."""
+    names = [name for key, name in sorted(env.items()) if loc[: len(key)] == key]
+    return f" (from {names[-1]})" if names else ""

@@ -23,9 +23,9 @@ UNAVAILABLE = PersonCheck("unknown", ("FACE_UNAVAILABLE",), detail="face check t
 
 
 class FaceHook:
-    def __init__(self, config: FaceConfig) -> None:
+    def __init__(self, config: FaceConfig, checker: PersonChecker | None = None) -> None:
         self.config = config
-        self.checker = PersonChecker.from_config(config)
+        self.checker = checker or PersonChecker.from_config(config)
 
     async def start(self) -> None:
         await self.checker.start()

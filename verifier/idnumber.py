@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import random
 import re
-from operator import mul
 
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
 _FOREIGN_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
 
 
-_ZERO = 48 * sum(_WEIGHTS)
-
-
 def check_digit(first17: str) -> str:
-    """The MOD 11-2 check character of 17 ASCII digits (bytes arithmetic: feeds call this a
-    million times)."""
-    return _CHECK[(sum(map(mul, first17.encode(), _WEIGHTS)) - _ZERO) % 11]
+    """The MOD 11-2 check character of 17 ASCII digits. The weights are 2^(17-i) mod 11, and
+    13 ≡ 2 (mod 11), so the weighted sum is 2 × the digits read in base 13: one C call instead of
+    17 multiplications (feeds call this a million times)."""
+    return _CHECK[2 * int(first17, 13) % 11]
 
 
 def id_number_problem(value: str) -> str | None:

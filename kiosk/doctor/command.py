@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kiosk.doctor.devices import (
@@ -97,11 +98,14 @@ def doctor(
 
 
 def _table(findings: list[Finding]) -> Table:
+    """Details and fixes are plain text: ``[face]`` or a reader named ``[Vendor] X`` must show."""
     table = Table(title="yzt doctor", show_lines=False)
     for column in ("check", "result", "detail", "fix"):
         table.add_column(column, overflow="fold")
     for finding in findings:
-        table.add_row(finding.check, MARKS[finding.status], finding.detail, finding.fix)
+        table.add_row(
+            finding.check, MARKS[finding.status], escape(finding.detail), escape(finding.fix)
+        )
     return table
 
 

@@ -41,7 +41,7 @@ ModelsOption = Annotated[
     ),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="Kiosk TOML file whose [face] table to use.")
+    Path | None, typer.Option("--config", help="Kiosk TOML file whose \\[face] table to use.")
 ]
 
 

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import math
 from collections.abc import Callable, Iterator
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ TRUE = {"1", "true", "yes", "same"}
 FALSE = {"0", "false", "no", "different"}
 FAR_TARGETS = (0.01, 0.001)
 REJECTED = -math.inf
+PLACES = Decimal("0.001")  # thresholds as ops type them into the config
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -140,7 +142,7 @@ def score_pairs(
 
 
 def evaluate(engine: str, scored: list[tuple[Pair, float]], configured: Thresholds) -> Report:
-    """Operating points at FAR 1 % and 0.1 % and TAR/FAR at a spread of thresholds."""
+    """Operating points at FAR 1 % and 0.1 % and TAR/FAR at a spread of thresholds (and theirs)."""
     genuine = np.array([s for pair, s in scored if pair.same], np.float64)
     impostor = np.array([s for pair, s in scored if not pair.same], np.float64)
     if not len(genuine) or not len(impostor):
@@ -150,7 +152,10 @@ def evaluate(engine: str, scored: list[tuple[Pair, float]], configured: Threshol
     finite = np.concatenate([genuine, impostor])
     finite = finite[np.isfinite(finite)]
     grid = np.linspace(finite.min(), finite.max(), 9) if len(finite) else np.empty(0)
-    thresholds = sorted({round(float(t), 3) for t in grid} | {configured.match, configured.review})
+    listed = {configured.match, configured.review} | {
+        p.threshold for p in points if p.threshold is not None
+    }
+    thresholds = sorted({round(float(t), 3) for t in grid} | listed)
     table = [(t, _rate(genuine, t), _rate(impostor, t)) for t in thresholds]
     return Report(engine, genuine, impostor, no_face, points, table)
 
@@ -162,17 +167,33 @@ def _rate(scores: NDArray[np.float64], threshold: float) -> float:
 def _operating_point(
     genuine: NDArray[np.float64], impostor: NDArray[np.float64], far_target: float
 ) -> OperatingPoint:
-    """The lowest threshold whose FAR is within the target (``None``: no threshold is)."""
-    candidates = np.unique(np.concatenate([genuine, impostor, [math.inf]]))
-    candidates = candidates[np.isfinite(candidates) | (candidates > 0)]
-    ordered = np.sort(impostor)
-    fars = (len(ordered) - np.searchsorted(ordered, candidates, "left")) / len(ordered)
-    threshold = float(candidates[np.argmax(fars <= far_target)])
+    """The lowest three-place threshold whose FAR is within the target (``None``: no threshold is).
+
+    Three places because ops copy the number into the config; TAR/FAR are those of that very
+    number, so they agree with its row in the table. FAR only drops just above an impostor
+    score, so the candidates are the three-place values just above each one (and one that
+    accepts every finite score, for when no impostor has to be excluded).
+    """
+    finite = np.concatenate([genuine, impostor])
+    finite = finite[np.isfinite(finite)]
+    candidates = {_above(float(s)) for s in impostor[np.isfinite(impostor)]} | {math.inf}
+    if len(finite):
+        candidates.add(_floor(float(finite.min())))
+    threshold = next(t for t in sorted(candidates) if np.mean(impostor >= t) <= far_target)
     reliable = len(impostor) * far_target >= 1
     return OperatingPoint(
         far_target,
-        round(threshold, 4) if math.isfinite(threshold) else None,
+        threshold if math.isfinite(threshold) else None,
         _rate(genuine, threshold),
         _rate(impostor, threshold),
         reliable,
     )
+
+
+def _floor(score: float) -> float:
+    return float(Decimal(repr(score)).quantize(PLACES, ROUND_FLOOR))
+
+
+def _above(score: float) -> float:
+    """The smallest three-place number greater than ``score``."""
+    return float(Decimal(repr(score)).quantize(PLACES, ROUND_FLOOR) + PLACES)

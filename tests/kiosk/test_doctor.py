@@ -392,3 +392,21 @@ def test_disk_reports_free_space_of_the_data_dir(tmp_path: Path) -> None:
     finding = check_disk(tmp_path / "not-yet-created")
     assert finding.status in {"ok", "warn"}
     assert "MB free" in finding.detail
+
+
+def test_the_table_shows_config_section_names_literally(tmp_path: Path) -> None:
+    """Rich markup must not eat ``[face]`` in a detail or ``[face.camera]`` in a fix."""
+    config = write_config(
+        tmp_path, verifier_url="http://127.0.0.1:9", token="t", reader="tcp://127.0.0.1:1",
+        ui_port=1,
+    )  # fmt: skip
+    wide = {**os.environ, "COLUMNS": "300"}
+    command = [sys.executable, "-m", "kiosk.doctor", "--config", str(config), "--timeout", "1"]
+    off = subprocess.run(command, capture_output=True, text=True, timeout=120, env=wide)
+    assert "face check is off ([face] enabled = false)" in off.stdout, off.stdout
+
+    config.write_text(
+        config.read_text() + '[face]\nenabled = true\ncamera.source = "/dev/video42"\n'
+    )
+    lost = subprocess.run(command, capture_output=True, text=True, timeout=120, env=wide)
+    assert "check the cable and [face.camera] source" in lost.stdout, lost.stdout

@@ -74,6 +74,18 @@ def test_run_with_a_bad_config_says_what_to_do(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_run_with_a_bad_reader_uri_exits_with_one_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:1", "serial:///dev/ttyUSB0?baud=12345")
+    done = run("kiosk", "run", "--config", str(config))
+    assert done.returncode == 2
+    error, hint = done.stderr.splitlines()
+    assert error == (
+        f"{config}: reader.uri: serial:// option baud='12345': expected one of 9600, 19200, "
+        "38400, 57600, 115200 (got 'serial:///dev/ttyUSB0?baud=12345')"
+    )
+    assert hint == f"Run: yzt kiosk check-config {config}"
+
+
 def test_a_taken_port_is_one_plain_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -62,7 +62,10 @@ def test_token_twice_and_missing_files_are_explained(config_file: Path) -> None:
     config_file.write_text(text)
     with pytest.raises(ConfigError) as caught:
         load_config(config_file)
-    assert caught.value.problems == ["verifier: set exactly one of token and token_file"]
+    assert caught.value.problems == [
+        "verifier: set exactly one of token and token_file",
+        f"verifier.token_file: {config_file.parent / 'b'} does not exist",
+    ]
     config_file.write_text(config_file.read_text().replace('token = "a"\n', ""))
     (config_file.parent / "pepper").write_bytes(b"short")
     with pytest.raises(ConfigError) as caught:
@@ -77,6 +80,105 @@ def test_a_token_value_is_never_echoed(config_file: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(config_file)
     assert "12345" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("ftp://x", "unknown reader scheme 'ftp' in 'ftp://x'; expected sim://, serial://, tcp://"),
+        ("cards", "has no scheme; expected sim://"),
+        (
+            "serial:///dev/ttyUSB0?baud=12345",
+            "option baud='12345': expected one of 9600, 19200, 38400, 57600, 115200",
+        ),
+        ("serial://ttyUSB0", "expected serial:///dev/DEVICE (an absolute path)"),
+        ("tcp://reader.lan", "expected tcp://HOST:PORT with a port in 1..65535"),
+        ("tcp://10.0.0.9:7000?speed=2", "does not take option 'speed' (known: address,"),
+        ("sim://cards?poll_ms=1", "option poll_ms='1': expected a whole number in 10..2000"),
+        ("pcsc://ACS [1]?profile=fast", "option profile='fast': expected one of sam-record,"),
+    ],
+)
+def test_a_reader_uri_the_backends_refuse_is_refused_at_load(
+    config_file: Path, uri: str, expected: str
+) -> None:
+    config_file.write_text(config_file.read_text().replace("tcp://127.0.0.1:7000", uri))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    [problem] = caught.value.problems
+    assert problem.startswith("reader.uri: ") and expected in problem
+
+
+@pytest.mark.parametrize(
+    "uri", ["sim://cards?poll_ms=50", "serial:///dev/ttyUSB0?baud=9600", "pcsc://ACS [1] PICC"]
+)
+def test_reader_uris_the_backends_take_load(config_file: Path, uri: str) -> None:
+    config_file.write_text(config_file.read_text().replace("tcp://127.0.0.1:7000", uri))
+    assert load_config(config_file).reader.uri == uri
+
+
+def test_schema_and_file_problems_come_in_one_pass(config_file: Path) -> None:
+    config_file.write_text(config_file.read_text().replace("tcp://127.0.0.1:7000", "ftp://x"))
+    (config_file.parent / "pepper").unlink()
+    (config_file.parent / "token").write_text("\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "reader.uri",
+        "privacy.pepper_file",
+        "verifier.token_file",
+    ]
+
+
+def test_a_problem_with_an_env_value_names_the_variable(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YZT_READER__URI", "serial:///dev/ttyUSB0?baud=12345")
+    monkeypatch.setenv("YZT_PRIVACY__PEPPER_FILE", str(config_file.parent / "nope"))
+    monkeypatch.setenv("YZT_UI__PORT", "70000")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert problems[0].startswith("reader.uri: serial:// option baud='12345'")
+    assert problems[0].endswith("(from YZT_READER__URI)")
+    assert problems[1].startswith("ui.port: ") and problems[1].endswith("(from YZT_UI__PORT)")
+    assert problems[2] == (
+        f"privacy.pepper_file: {config_file.parent / 'nope'} does not exist"
+        " (from YZT_PRIVACY__PEPPER_FILE)"
+    )
+
+
+def test_a_file_value_is_not_blamed_on_the_environment(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YZT_UI__PORT", "9000")
+    config_file.write_text(config_file.read_text().replace("tcp://127.0.0.1:7000", "ftp://x"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    assert "YZT_" not in str(caught.value)
+
+
+def test_a_table_variable_that_is_not_json_is_named(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YZT_READER", "sim://cards")
+    monkeypatch.setenv("YZT_UI__PORT", "9000")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    [problem] = caught.value.problems
+    assert problem.startswith("YZT_READER: ") and "must be given as JSON" in problem
+
+
+def test_check_config_cli_names_a_bad_reader_uri(config_file: Path) -> None:
+    config_file.write_text(config_file.read_text().replace("tcp://127.0.0.1:7000", "ftp://x"))
+    (config_file.parent / "pepper").unlink()
+    bad = CliRunner().invoke(app, ["kiosk", "check-config", str(config_file)])
+    assert bad.exit_code == 2
+    lines = bad.output.splitlines()
+    assert lines[0] == f"{config_file}: 2 problem(s)"
+    assert lines[1].startswith("  • reader.uri: unknown reader scheme 'ftp'")
+    assert lines[2].startswith("  • privacy.pepper_file: ")
+    assert lines[3] == f"Fix them, then run: yzt kiosk check-config {config_file}"
 
 
 def test_check_config_cli_exit_codes_and_words(config_file: Path) -> None:

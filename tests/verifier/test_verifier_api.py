@@ -200,6 +200,21 @@ async def test_validation_errors_name_the_field_not_the_value(api: Api) -> None:
     assert broken.status_code == 422 and broken.json()["title"] == "Unprocessable Entity"
 
 
+async def test_verify_checks_the_token_before_the_body_and_documents_the_body(api: Api) -> None:
+    broken = await api.client.post("/v1/verify", content=b"{nope")
+    assert broken.status_code == 401
+    as_text = await api.client.post(
+        "/v1/verify",
+        content=b'{"subject": "x"}',
+        headers={**api.auth("kiosk"), "Content-Type": "text/plain"},
+    )
+    assert as_text.status_code == 422 and "application/json" in as_text.json()["detail"]
+    schema = (await api.client.get("/openapi.json")).json()["paths"]["/v1/verify"]["post"]
+    body = schema["requestBody"]["content"]["application/json"]["schema"]
+    assert {"subject", "site", "event_id", "card", "person"} <= set(body["properties"])
+    assert "card_type" in body["properties"]["card"]["properties"]
+
+
 async def test_events_are_idempotent_and_counted_in_stats(api: Api) -> None:
     today = datetime.now(UTC)
     batch = [

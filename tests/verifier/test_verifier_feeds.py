@@ -145,3 +145,60 @@ def test_crlf_bom_and_quoted_fields_as_spreadsheets_write_them(engine: Engine) -
         reason = conn.execute(select(health_codes.c.reason)).scalars().all()
     assert "contact, close" in reason
     assert colors(engine)[subject_of(PEPPER, b)] == "red"
+
+
+def test_columns_in_any_order_and_line_numbers_past_the_first_block(engine: Engine) -> None:
+    numbers = id_numbers(5000)
+    lines = [f"2026-11-01T00:00:00Z,green,{n}" for n in numbers]
+    lines[4200] = f"2026-11-01T00:00:00Z,purple,{numbers[4200]}"
+    body = bytearray(csv_body("updated_at,color,id_number", lines))
+    start = body.index(numbers[4500].encode())
+    body[start : start + 1] = b"\xff"  # line 4502 (header + 1-based) is no longer UTF-8
+    report = run(engine, "codes", bytes(body))
+    assert (report.accepted, report.rejected) == (4998, 2)
+    assert [(e.row, e.field, e.reason) for e in report.errors] == [
+        (4202, "color", "expected one of green, red, yellow"),
+        (4502, "row", "not UTF-8 text"),
+    ]
+    assert colors(engine)[subject_of(PEPPER, numbers[4999])] == "green"
+
+
+def test_a_malformed_csv_line_is_a_rejected_row_not_a_crash(engine: Engine) -> None:
+    a, b, c = id_numbers(3)
+    body = (
+        f"{CODES}\n{a},green,x,2026-11-01T00:00:00Z\n"
+        f"{b},red,broken\rline,2026-11-01T00:00:00Z\n"
+        f"{c},red,x,2026-11-01T00:00:00Z\n"
+    ).encode()
+    report = run(engine, "codes", body)
+    assert (report.accepted, report.rejected) == (2, 1)
+    assert (report.errors[0].row, report.errors[0].field) == (3, "row")
+    assert "line break" in report.errors[0].reason
+    assert b not in report.errors[0].reason
+    assert set(colors(engine)) == {subject_of(PEPPER, a), subject_of(PEPPER, c)}
+
+
+def test_subjects_match_the_kiosks_hmac_for_any_pepper_length(engine: Engine) -> None:
+    (a,) = id_numbers(1)
+    for pepper in (b"", b"short", b"p" * 64, b"q" * 65, bytes(range(200))):
+        body = csv_body("id_number,status,updated_at", [f"{a.lower()},lost,2026-11-01"])
+        import_feed(engine, pepper, "cards", io.BytesIO(body))
+        with engine.connect() as conn:
+            stored = set(conn.execute(select(card_status.c.subject)).scalars())
+        assert subject_of(pepper, a) in stored
+
+
+def test_ndjson_values_of_the_wrong_type_are_rejected_rows(engine: Engine) -> None:
+    a, b = id_numbers(2)
+    rows = [
+        {"id_number": a, "status": ["lost"], "updated_at": "2026-11-01"},
+        {"id_number": [a], "status": "lost", "updated_at": "2026-11-01"},
+        {"id_number": b, "status": "lost", "updated_at": 20261101},
+    ]
+    report = run(engine, "cards", ndjson_body(rows))
+    assert (report.accepted, report.rejected) == (0, 3)
+    assert [(e.row, e.field) for e in report.errors] == [
+        (1, "status"),
+        (2, "id_number"),
+        (3, "updated_at"),
+    ]

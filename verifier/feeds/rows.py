@@ -4,14 +4,13 @@ cost more than the whole rest of the import). A bad row raises RowError naming t
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from verifier.idnumber import id_number_problem, normalize_id_number
-from verifier.subjects import is_subject
+from verifier.subjects import SubjectHasher, is_subject
 from verifier.timeutil import SQLITE_FORMAT, parse_day, parse_instant
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -27,7 +26,14 @@ STATUSES = frozenset({"ok", "lost", "stolen", "revoked"})
 FUTURE_SLACK = timedelta(days=1)
 
 Row = tuple[Any, ...]
-Validator = Callable[[dict[str, Any]], Row]
+Validator = Callable[[Row], Row]
+
+
+def fields(kind: str) -> tuple[str, ...]:
+    """The columns of ``kind`` in the order the source hands a row's values to its validator
+    (a missing column or an empty value is ``""`` or None)."""
+    required, optional = COLUMNS[kind]
+    return IDENTITY + required + optional
 
 
 class RowError(Exception):
@@ -39,8 +45,7 @@ class RowError(Exception):
         self.reason = reason
 
 
-def _text(row: dict[str, Any], name: str, *, limit: int, required: bool = True) -> str:
-    value = row.get(name)
+def _text(name: str, value: Any, *, limit: int, required: bool = True) -> str:
     if value is None or value == "":
         if required:
             raise RowError(name, "missing")
@@ -52,11 +57,22 @@ def _text(row: dict[str, Any], name: str, *, limit: int, required: bool = True) 
     return value
 
 
-def _choice(row: dict[str, Any], name: str, allowed: frozenset[str]) -> str:
-    value = row.get(name)
-    if value not in allowed:
+def _choice(name: str, value: Any, allowed: frozenset[str]) -> str:
+    if not isinstance(value, str) or value not in allowed:  # a JSON list is not even hashable
         raise RowError(name, f"expected one of {', '.join(sorted(allowed))}")
-    return value  # type: ignore[return-value]
+    return value
+
+
+def _doses(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        doses = int(value)
+    except (TypeError, ValueError):
+        raise RowError("vaccine_doses", "expected a whole number") from None
+    if not 0 <= doses <= 20:
+        raise RowError("vaccine_doses", "expected 0 to 20")
+    return doses
 
 
 class Stamps:
@@ -73,8 +89,7 @@ class Stamps:
             raise OverflowError
         return instant.strftime(SQLITE_FORMAT)
 
-    def field(self, row: dict[str, Any], name: str, *, required: bool = True) -> str | None:
-        value = row.get(name)
+    def field(self, name: str, value: Any, *, required: bool = True) -> str | None:
         if value is None or value == "":
             if required:
                 raise RowError(name, "missing")
@@ -89,12 +104,12 @@ class Stamps:
             raise RowError(name, "more than a day in the future") from None
 
 
-def subject_reader(pepper: bytes) -> Callable[[dict[str, Any]], str]:
-    """The row's subject: HMAC of ``id_number`` (validated, then forgotten) or ``subject``."""
+def subject_reader(pepper: bytes) -> Callable[[Any, Any], str]:
+    """The row's subject from its ``id_number`` (validated, HMAC-hashed, then forgotten) or its
+    ``subject``."""
+    hasher = SubjectHasher(pepper)
 
-    def subject(row: dict[str, Any]) -> str:
-        number = row.get("id_number")
-        given = row.get("subject")
+    def subject(number: Any, given: Any) -> str:
         if number:
             if given:
                 raise RowError("subject", "give id_number or subject, not both")
@@ -104,7 +119,7 @@ def subject_reader(pepper: bytes) -> Callable[[dict[str, Any]], str]:
             problem = id_number_problem(number)
             if problem is not None:
                 raise RowError("id_number", problem)
-            return hmac.digest(pepper, number.encode(), "sha256").hex()
+            return hasher(number)
         if not given:
             raise RowError("id_number", "missing (or give subject)")
         if not isinstance(given, str) or not is_subject(given.lower()):
@@ -115,49 +130,48 @@ def subject_reader(pepper: bytes) -> Callable[[dict[str, Any]], str]:
 
 
 def validator(kind: str, pepper: bytes, now: datetime | None = None) -> Validator:
-    """A function turning one parsed row into the tuple the writer stores."""
+    """A function turning one row's values (in ``fields(kind)`` order) into the tuple the writer
+    stores (in the column order of ``writer.TABLES``)."""
     subject = subject_reader(pepper)
     stamps = Stamps(now or datetime.now(UTC))
+    stamp = stamps.field
 
-    def codes(row: dict[str, Any]) -> Row:
-        doses = row.get("vaccine_doses")
-        if doses in (None, ""):
-            doses = None
-        else:
-            try:
-                doses = int(doses)
-            except (TypeError, ValueError):
-                raise RowError("vaccine_doses", "expected a whole number") from None
-            if not 0 <= doses <= 20:
-                raise RowError("vaccine_doses", "expected 0 to 20")
+    def codes(row: Row) -> Row:
+        number, given, color, updated_at, reason, nat_at, doses = row
         return (
-            subject(row),
-            _choice(row, "color", COLORS),
-            _text(row, "reason", limit=500, required=False),
-            stamps.field(row, "updated_at"),
-            stamps.field(row, "nat_at", required=False),
-            doses,
+            subject(number, given),
+            _choice("color", color, COLORS),
+            _text("reason", reason, limit=500, required=False),
+            stamp("updated_at", updated_at),
+            stamp("nat_at", nat_at, required=False),
+            _doses(doses),
         )
 
-    def travel(row: dict[str, Any]) -> Row:
-        day = row.get("visited_on")
+    def travel(row: Row) -> Row:
+        number, given, place_code, day, risk, place_name, updated_at = row
+        key = subject(number, given)
+        place = _text("place_code", place_code, limit=32)
         try:
-            visited = parse_day(day)  # type: ignore[arg-type]
+            visited = parse_day(day)
         except (TypeError, ValueError):
             raise RowError("visited_on", "expected a date YYYY-MM-DD") from None
         if visited > stamps.latest.date():
             raise RowError("visited_on", "in the future")
-        updated = stamps.field(row, "updated_at", required=False)
         return (
-            subject(row),
-            _text(row, "place_code", limit=32),
+            key,
+            place,
             day,
-            _text(row, "place_name", limit=200, required=False),
-            _choice(row, "risk", RISKS),
-            updated or f"{day} 00:00:00.000000",
+            _text("place_name", place_name, limit=200, required=False),
+            _choice("risk", risk, RISKS),
+            stamp("updated_at", updated_at, required=False) or f"{day} 00:00:00.000000",
         )
 
-    def cards(row: dict[str, Any]) -> Row:
-        return (subject(row), _choice(row, "status", STATUSES), stamps.field(row, "updated_at"))
+    def cards(row: Row) -> Row:
+        number, given, status, updated_at = row
+        return (
+            subject(number, given),
+            _choice("status", status, STATUSES),
+            stamp("updated_at", updated_at),
+        )
 
     return {"codes": codes, "travel": travel, "cards": cards}[kind]

@@ -133,3 +133,10 @@ def test_check_models(shared_dir: Path, tmp_path: Path) -> None:
     assert code == 0 and "hashes match" in out
     result = runner.invoke(face_app, ["check-models", "--models-dir", str(tmp_path)])
     assert result.exit_code == 2 and "face.models.yunet: model file" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["compare", "eval", "check-models"])
+def test_help_names_the_face_table_literally(command: str) -> None:
+    result = runner.invoke(face_app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Kiosk TOML file whose [face] table to use." in result.stdout

@@ -32,7 +32,7 @@ def test_tar_at_far_picks_the_lowest_threshold_within_the_target() -> None:
 def test_too_few_different_pairs_are_flagged_not_hidden() -> None:
     report = evaluate("dlib", _scored([0.8, 0.7], [0.1, 0.2, 0.75]), CONFIGURED)
     assert [p.reliable for p in report.points] == [False, False]
-    assert report.points[0].threshold == 0.8 and report.points[0].tar == 0.5
+    assert report.points[0].threshold == 0.751 and report.points[0].tar == 0.5
 
 
 def test_threshold_table_includes_the_configured_thresholds() -> None:
@@ -73,3 +73,15 @@ def test_bad_pairs_files_name_line_and_column(tmp_path: Path, text: str, message
     with pytest.raises(FaceInputError) as err:
         read_pairs(pairs)
     assert message in str(err.value)
+
+
+def test_operating_points_are_three_place_thresholds_that_agree_with_the_table() -> None:
+    """What is printed is what was used: no TAR 100 % at 0.366 while the table says 66.7 %."""
+    genuine = [0.36551, 0.5, 0.9]
+    impostor = [0.1] * 99 + [0.3655]
+    report = evaluate("dlib", _scored(genuine, impostor), CONFIGURED)
+    one, tenth = report.points
+    assert (one.threshold, one.tar, one.far) == (0.101, 1.0, 0.01)
+    assert (tenth.threshold, tenth.tar, tenth.far) == (0.366, 0.6667, 0.0)
+    table = {t: (tar, far) for t, tar, far in report.table}
+    assert table[0.101] == (one.tar, one.far) and table[0.366] == (tenth.tar, tenth.far)
