@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from stats_sim import TALLIES, StatsServer, expected, serving_with_events
 
+from verifier.console.stats_page import count, millis, percent
+
 pytest_plugins = ("verifier_fixtures",)
 pytestmark = pytest.mark.browser
 EVENTS = 360
@@ -25,18 +27,6 @@ BARS_JS = """groups => groups.map(g => ({
         {value: Number(r.dataset.value), height: r.getBoundingClientRect().height}]))}))"""
 ROWS_JS = """rows => rows.map(r => [r.dataset.day, r.dataset.site,
     ...[...r.querySelectorAll('td[data-col]')].map(td => td.innerText)])"""
-
-
-def count(value: int) -> str:
-    return f"{value:,}"
-
-
-def percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
-
-
-def millis(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f} ms"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
