@@ -105,7 +105,9 @@ def init(
     token on the last line."""
     config_path = data / "verifier.toml"
     if config_path.exists():
-        raise fail(f"{config_path} exists; to add a token: yzt verifier token add --config …")
+        raise fail(
+            f"{config_path} exists; to add a token: yzt verifier token add --config {config_path}"
+        )
     with plain_errors():
         data.mkdir(parents=True, exist_ok=True)
         (data / "policies").mkdir(exist_ok=True)
@@ -117,7 +119,11 @@ def init(
         config.pepper_bytes()
         token = add_token(engine, name="admin", role="admin")
     err.print(f"Wrote {config_path}, {pepper} (0600) and the database.", highlight=False)
-    err.print("Next: yzt verifier token add --config … --role kiosk --name lane-1 --site SITE")
+    err.print(
+        f"Next: yzt verifier token add --config {config_path} --role kiosk --name lane-1 "
+        "--site SITE",
+        highlight=False,
+    )
     err.print(f"      yzt verifier serve --config {config_path}")
     err.print("Admin token (shown once):")
     print(token)
@@ -298,7 +304,9 @@ def seed(
         )
     for report in reports:
         err.print(f"{report.kind}: {report.accepted} rows ({report.changed} changed)")
-    err.print("Next: yzt verifier serve --config …; staff see /v1/stats and /v1/fleet")
+    err.print(
+        f"Next: yzt verifier serve --config {config}; staff see /fleet and /stats", highlight=False
+    )
 
 
 @app.command("lookup")

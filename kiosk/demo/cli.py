@@ -49,7 +49,9 @@ def tap(
 ) -> None:
     """Place a demo card on the simulated reader of a running demo."""
     _post(f"{url.rstrip('/')}/demo/api/tap/{name}")
-    console.print(f"Placed card {name!r}. Take it away with: yzt demo remove", markup=False)
+    default = url.rstrip("/") == f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}"
+    remove = "yzt demo remove" if default else f"yzt demo remove --url {url}"
+    console.print(f"Placed card {name!r}. Take it away with: {remove}", markup=False)
 
 
 @demo_app.command("remove")

@@ -144,6 +144,7 @@ def test_demo_tap_and_remove_commands(page: Page, demo: Demo) -> None:
         [*yzt, "demo", "tap", "red", "--url", demo.url], capture_output=True, text=True, timeout=30
     )
     assert tapped.returncode == 0, tapped.stderr
+    assert f"yzt demo remove --url {demo.url}" in tapped.stdout
     page.wait_for_selector("body[data-verdict=DENY]", timeout=SHOWN_TIMEOUT_MS)
     removed = subprocess.run(
         [*yzt, "demo", "remove", "--url", demo.url], capture_output=True, text=True, timeout=30

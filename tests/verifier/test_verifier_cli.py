@@ -30,7 +30,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_init_prints_an_admin_token_and_refuses_to_run_twice(tmp_path: Path) -> None:
     code, out, err = run("init", "--data", str(tmp_path / "d"))
-    assert code == 0 and "token add" in err
+    config_path = tmp_path / "d" / "verifier.toml"
+    assert code == 0 and f"token add --config {config_path}" in " ".join(err.split())
     token = out.strip().splitlines()[-1]
     config = load_config(tmp_path / "d" / "verifier.toml")
     engine = open_store(config.database_url())
