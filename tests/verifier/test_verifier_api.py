@@ -59,6 +59,7 @@ ENDPOINTS: list[tuple[str, str, set[str], Any]] = [
     ("POST", "/v1/heartbeat", {"kiosk"}, {"kiosk_id": "k1", "site": "hospital-a"}),
     ("GET", "/v1/fleet", {"staff", "admin"}, None),
     ("GET", "/v1/stats", {"staff", "admin"}, None),
+    ("GET", "/v1/stats.csv", {"staff", "admin"}, None),
     ("PUT", "/v1/feeds/cards", {"feeder", "admin"}, None),
 ]
 
