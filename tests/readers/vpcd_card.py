@@ -115,8 +115,9 @@ class VirtualCard:
     def serial_only(cls, card_uid: bytes, faults: Faults = Faults()) -> VirtualCard:
         return cls(serial_only_atr(), uid_responder(card_uid), faults)
 
-    def insert(self, port: int, *, host: str = "127.0.0.1", timeout: float = 5.0) -> None:
-        """Connect to the vpcd slot; retried briefly because pcscd may still be starting."""
+    def insert(self, port: int, *, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
+        """Connect to the vpcd slot; retried because pcscd may still be loading its driver (slow
+        when the machine is busy: a socket-activated pcscd opens the slot only then)."""
         deadline = time.monotonic() + timeout
         while True:
             try:
