@@ -61,12 +61,19 @@ ENDPOINTS: list[tuple[str, str, set[str], Any]] = [
     ("GET", "/v1/stats", {"staff", "admin"}, None),
     ("GET", "/v1/stats.csv", {"staff", "admin"}, None),
     ("PUT", "/v1/feeds/cards", {"feeder", "admin"}, None),
+    ("PUT", "/v1/feeds/codes", {"feeder", "admin"}, None),
+    ("PUT", "/v1/feeds/travel", {"feeder", "admin"}, None),
 ]
+FEED_HEADERS = {
+    "cards": b"subject,status,updated_at\n",
+    "codes": b"subject,color,updated_at\n",
+    "travel": b"subject,place_code,visited_on,risk\n",
+}
 
 
 @pytest.mark.parametrize(("method", "path", "allowed", "body"), ENDPOINTS)
 async def test_role_matrix(api: Api, method: str, path: str, allowed: set[str], body: Any) -> None:
-    content = b"subject,status,updated_at\n" if path.startswith("/v1/feeds") else None
+    content = FEED_HEADERS[path.rsplit("/", 1)[1]] if path.startswith("/v1/feeds") else None
     kw: dict[str, Any] = {"json": body} if body is not None else {"content": content}
     assert (await api.client.request(method, path, **kw)).status_code == 401
     bad = {"Authorization": "Bearer not-a-token"}
