@@ -79,7 +79,12 @@ def pcscd_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePc
 @pytest.fixture
 def pcscd(pcscd_daemon: PrivatePcscd) -> Iterator[PrivatePcscd]:
     """The session's pcscd, running under its usual name and driver at the start and end of the
-    test, readers plugged in."""
+    test, readers plugged in (``--auto-exit`` ends it after a minute without clients, as between
+    test packages, so a stopped one is started again first)."""
+    if not pcscd_daemon.running:
+        pcscd_daemon.stop()
+        pcscd_daemon.start()
+        wait_until_ready(pcscd_daemon)
     yield pcscd_daemon
     pcscd_daemon.replug()
     usual = pcscd_daemon.name == DAEMON_NAME and pcscd_daemon.driver == VPCD_DRIVER
