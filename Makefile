@@ -10,7 +10,7 @@ DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev gcc espeak-ng sox chromium
 	postgresql-client python3-venv systemd
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format bench deps debian clean
+.PHONY: demo test lint format bench bench-scale fuzz deps debian clean
 
 demo: deps
 	$(BIN)/yzt demo
@@ -28,6 +28,20 @@ format: deps
 
 bench: deps
 	$(BIN)/python -m benchmarks
+
+# serving at scale (issue 13): nginx ceiling, /healthz, /v1/verify at 1 and 2 workers;
+# e.g. make bench-scale BENCH_SCALE_ARGS="--store postgresql --people 1000000"
+bench-scale: deps
+	$(BIN)/python -m benchmarks.bench_scale $(BENCH_SCALE_ARGS)
+
+# The parser fuzz tests with many more, fresh inputs (the `fuzz` Hypothesis profile in
+# tests/conftest.py; FUZZ_EXAMPLES=N per test), then the API contract test with
+# YZT_API_EXAMPLES per operation. Keep what it finds in tests/fuzz/corpus/.
+YZT_API_EXAMPLES ?= 2000
+fuzz: deps
+	$(BIN)/pytest tests/fuzz -p no:cacheprovider --hypothesis-profile=fuzz --timeout=3600
+	YZT_API_EXAMPLES=$(YZT_API_EXAMPLES) $(BIN)/pytest tests/verifier/test_api_contract.py \
+		-p no:cacheprovider
 
 deps: debian $(VENV)/.installed
 

@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench_import",
     "bench_tap",
     "bench_risklist",
+    "bench_stats",
     "bench_face",
 )
 

@@ -2,11 +2,11 @@
 the bare endpoint's throughput; p99 ≤ 25 ms at half of max load).
 
 A real uvicorn server process — the verifier app exactly as ``yzt verifier serve`` runs it (one
-worker, SQLite, a seeded population, plain access log) plus one bare ``POST /bench/echo`` route —
-and load from other processes on loopback: ``wrk`` (Debian package) for the maximum throughput of
-``GET /healthz``, ``POST /bench/echo`` (same bodies) and ``POST /v1/verify``; then an open-loop
-client at half the measured /v1/verify maximum for p50/p99 (latency counted from each request's
-scheduled start, so a stall is not hidden).
+worker, SQLite, a seeded population, access log off as in production) plus one bare
+``POST /bench/echo`` route — and load from other processes on loopback: ``wrk`` (Debian
+package) for the maximum throughput of ``GET /healthz``, ``POST /bench/echo`` (same bodies)
+and ``POST /v1/verify``; then an open-loop client at half the measured /v1/verify maximum for
+p50/p99 (latency counted from each request's scheduled start, so a stall is not hidden).
 
 The three endpoints take turns for ``--rounds`` rounds of ``--seconds`` each, and a ratio is taken
 within a round: on a shared machine the load drifts between windows, and one long window per
@@ -185,8 +185,9 @@ def main() -> None:
         text = config.read_text().replace("rate_per_s = 20.0", "rate_per_s = 1000000.0")
         config.write_text(text.replace("burst = 60", "burst = 1000000"))
         token = cli(
-            "token", "add", "--config", str(config), "--role", "kiosk", "--name", "bench"
-        ).strip()
+            "token", "add", "--config", str(config), "--role", "kiosk", "--kiosk-id", "bench",
+            "--site", "hospital-a",
+        ).strip()  # fmt: skip
         cli("seed", "--config", str(config), "--people", str(args.people))
         bodies = verify_bodies(data / "verifier.db", 2000)
         script = data / "verify.lua"

@@ -28,7 +28,7 @@ from kiosk.gate import GateError, SerialGate, open_gate
 from kiosk.metrics import KioskMetrics
 from kiosk.outbox import Outbox, Uploader
 from kiosk.screen import READING, Screen, ScreenState
-from kiosk.status import StatusBoard, drift_s
+from kiosk.status import StatusBoard, drift_s, reader_code
 from kiosk.subject import subject_of
 from kiosk.tap import PersonHook, Tap, TapPipeline
 from kiosk.texts import spoken_phrases
@@ -228,7 +228,7 @@ class KioskDaemon:
         try:
             reader = self._reader_factory(self.config.reader.uri)
         except Exception as exc:
-            self._reader_down(f"cannot open {self.config.reader.uri}: {exc}")
+            self._reader_down(f"cannot open {self.config.reader.uri}: {exc}", "READER_ERROR")
             raise
         self.status.reader_ok("reader opened")
         self.metrics.reader_up.set(1)
@@ -255,8 +255,8 @@ class KioskDaemon:
                 self._card_present = False
                 self._card_subject = None
                 self.screen.idle_after(self.config.ui.removal_hold_s)
-            case ReaderFault(message=message):
-                self._reader_down(message)
+            case ReaderFault(message=message, code=code):
+                self._reader_down(message, reader_code(code))
             case ReaderRestored():
                 self._reader_up()
 
@@ -336,16 +336,17 @@ class KioskDaemon:
         self.screen.set_reader_ok(True)
         self.metrics.reader_up.set(1)
 
-    def _reader_down(self, message: str) -> None:
+    def _reader_down(self, message: str, code: str) -> None:
         """The card on a failed reader is as good as gone: its result fades like on removal.
 
-        Whoever stands there when a working reader fails is told to find staff.
+        Whoever stands there when a working reader fails is told to find staff. ``code`` says
+        what failed (kiosk/status.py ``READER_CODES``), for the fleet console's alert.
         """
         if self.status.reader.state == "ok":
             self.voice.say("OUT_OF_SERVICE")
         self._card_present, self._card_subject = False, None
         self.screen.idle_after(self.config.ui.removal_hold_s)
-        self.status.reader_error(message)
+        self.status.reader_error(message, code)
         self.screen.set_reader_ok(False)
         self.metrics.reader_up.set(0)
 
@@ -380,7 +381,7 @@ class KioskDaemon:
             },
             outbox=self.outbox.status(),
             **self.offline.status(),
-            camera=self._person.status() if self._person is not None else {"state": "off"},
+            camera=self._camera_status(),
             voice={
                 "state": "off"
                 if not self.config.voice.enabled
@@ -389,6 +390,19 @@ class KioskDaemon:
             },
             gate={"kind": self.config.gate.kind},
         )
+
+    def _camera_status(self) -> dict[str, Any]:
+        """The heartbeat's ``camera`` section, in the same shape with or without a face check."""
+        if self._person is None:
+            return {"state": "off"}
+        face = self._person.status()
+        return {
+            "state": face["camera"],
+            "detail": face.get("camera_detail"),
+            "engine": face.get("engine"),
+            "photo_source": face.get("photo_source"),
+            "unavailable_reason": face.get("unavailable_reason"),
+        }
 
     def render_metrics(self) -> bytes:
         self.metrics.outbox_pending.set(self.outbox.pending())

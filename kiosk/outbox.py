@@ -3,8 +3,13 @@
 ``synchronous=FULL`` in WAL mode: a commit that returned survives kill -9 and power loss. The
 uploader deletes an event only after ``POST /v1/events`` acknowledged its whole batch; the
 verifier stores each ``event_id`` once, so a batch resent after a crash duplicates nothing.
-A batch the verifier refuses (4xx) is resent one event at a time and only the refused events are
-moved to the ``rejected`` table, where staff can see them counted.
+A batch the verifier refuses is resent one event at a time and only the events it refuses for
+what they say (400, 409, 413, 422: a time outside the verifier's clock window, say, from a
+kiosk clock that was wrong or an outage longer than retention) are moved to the ``rejected``
+table with the verifier's reason, where staff see them counted (``outbox.rejected``); the good
+events of the batch still land. A refusal of the kiosk itself (401: an unknown or revoked token;
+403: a token issued for another kiosk or site; 404 and the like: a wrong URL) sets nothing aside:
+everything waits for the fix.
 
 The file is capped (``max_page_count``): past ``ALARM_FRACTION`` of the cap the status raises an
 alarm, and at the cap a new event is refused with ``OutboxFull`` — loudly, never by dropping an
@@ -28,6 +33,8 @@ from kiosk.verifier_client import VerifierClient, VerifierRefused, VerifierUnava
 log = logging.getLogger(__name__)
 
 ALARM_FRACTION = 0.8
+EVENT_REFUSALS = frozenset({400, 409, 413, 422})
+"""Statuses that judge the event sent, not the kiosk sending it: resending it will not help."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -169,7 +176,10 @@ class Uploader:
         while batch := self.outbox.batch(self.batch_size):
             try:
                 acknowledged = await self.client.send_events(batch)
-            except VerifierRefused:
+            except VerifierRefused as exc:
+                if exc.status not in EVENT_REFUSALS:
+                    log.warning("outbox upload refused, every event kept: %s", exc)
+                    return sent
                 sent += await self._one_by_one(batch)
                 continue
             except VerifierUnavailable as exc:
@@ -185,12 +195,16 @@ class Uploader:
         return sent
 
     async def _one_by_one(self, batch: list[dict[str, Any]]) -> int:
+        """Resend a refused batch event by event: the refused ones are set aside, the rest land."""
         sent = 0
         for event in batch:
             try:
                 acknowledged = await self.client.send_events([event])
             except VerifierRefused as exc:
-                log.warning("verifier refused event %s: %s", event["event_id"], exc)
+                if exc.status not in EVENT_REFUSALS:
+                    log.warning("outbox upload refused, every event kept: %s", exc)
+                    return sent
+                log.warning("verifier refused event %s, set aside: %s", event["event_id"], exc)
                 self.outbox.reject(event, str(exc))
                 continue
             except VerifierUnavailable:

@@ -129,7 +129,7 @@ class VerifierClient:
             )
         if response.status_code >= 400:
             message = f"{path}: the verifier refused with {response.status_code} "
-            self.last_error = message + _problem_title(response)
+            self.last_error = message + _problem_text(response)
             raise VerifierRefused(self.last_error, response.status_code)
         try:
             data = response.json()
@@ -156,9 +156,18 @@ class _Retryable(Exception):
         self.pause_s = pause_s
 
 
-def _problem_title(response: httpx.Response) -> str:
+PROBLEM_TEXT_MAX = 300
+"""The verifier's detail names the field and never the value; capped all the same, since it is
+kept with a set-aside event and shown to staff."""
+
+
+def _problem_text(response: httpx.Response) -> str:
+    """``Title: detail`` of a problem document (the detail says which field and why)."""
     try:
         problem = response.json()
     except ValueError:
         return ""
-    return str(problem.get("title", "")) if isinstance(problem, dict) else ""
+    if not isinstance(problem, dict):
+        return ""
+    title, detail = str(problem.get("title", "")), str(problem.get("detail", ""))
+    return (f"{title}: {detail}" if detail else title)[:PROBLEM_TEXT_MAX]

@@ -8,14 +8,20 @@ A card file holds the same keys with the full ``id_number`` and ``fingerprints``
 templates, plus optional ``photo_wlt`` (hex), ``card_uid``, ``appended_address`` and the fields
 only some cards carry (``renewal_count``, ``card_version``, ``issuing_office``,
 ``previous_card_link``). A file is validated exactly like card bytes — the card is encoded and
-parsed back — and every error names the JSON key.
+parsed back — and every error names the JSON key. The parser is total: whatever a file holds
+(lone surrogates, control characters, huge numbers, deep nesting, any type where another belongs)
+the only exception is a ``CardDataError``, named ``card`` when the file as a whole is unusable.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from readers.card import CardType, Gender, IdCard, Photo
@@ -47,11 +53,10 @@ TEXT_KEYS = (
     "card_version",
     "issuing_office",
     "previous_card_link",
-    "card_uid",
     "appended_address",
 )
 COUNT_KEYS = ("issue_count", "renewal_count")
-OTHER_KEYS = ("valid_until", "ethnicity", "photo_wlt", "fingerprints", "has_photo")
+OTHER_KEYS = ("valid_until", "ethnicity", "photo_wlt", "fingerprints", "has_photo", "card_uid")
 FILE_KEYS = frozenset((*REQUIRED_KEYS, *TEXT_KEYS, *COUNT_KEYS, *OTHER_KEYS))
 LAYOUT_KEYS = frozenset(
     {"ethnicity", "name_en", "nationality", "address", "issuer", "pass_number"}
@@ -60,6 +65,12 @@ LAYOUT_KEYS = frozenset(
 FOREIGN = (CardType.FOREIGN_PERMANENT, CardType.FOREIGN_PERMANENT_2023)
 E = TypeVar("E", CardType, Gender)
 _FIELD_TO_KEY = {"name_en_tail": "name_en", "text_block": "card", "card_type": "card_type"}
+MAX_FILE_BYTES = 64 * 1024
+"""Far above any real card file (a photo and two fingerprints in hex are about 4 KB)."""
+_KEY = re.compile(r"[a-z_]{1,40}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UID = re.compile(r"(?:[0-9A-Fa-f]{2}){1,16}")
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def card_to_json(card: IdCard, *, reveal: bool = False) -> dict[str, Any]:
@@ -100,13 +111,71 @@ def card_to_file_json(card: IdCard) -> dict[str, Any]:
     }
 
 
+def read_card_file(path: str | os.PathLike[str]) -> IdCard:
+    """The card in a virtual card file; ``OSError`` if it cannot be read, else ``CardDataError``."""
+    with open(path, "rb") as file:
+        return card_from_file_bytes(file.read(MAX_FILE_BYTES + 1))
+
+
+def card_from_file_bytes(data: bytes) -> IdCard:
+    """The card a card file's bytes (UTF-8 JSON) describe; anything else is a ``CardDataError``.
+
+    Numbers that are not plain integers become ``Decimal`` (so ``1e999``, ``NaN`` or a
+    5,000-digit integer is a wrong value of its key, not an overflow), and a key given twice is
+    refused rather than silently taking the last value.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise CardLengthError("card", f"more than {MAX_FILE_BYTES} bytes; expected a card file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CardEncodingError("card", f"not UTF-8 text (byte {error.start})") from None
+    try:
+        obj = json.loads(
+            text,
+            parse_int=_integer,
+            parse_float=Decimal,
+            parse_constant=Decimal,
+            object_pairs_hook=_object,
+        )
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno} column {error.colno}"
+        raise CardEncodingError("card", f"not JSON: {error.msg} at {where}") from None
+    except RecursionError:
+        raise CardEncodingError("card", "not a card file: JSON nested too deeply") from None
+    return card_from_json(obj)
+
+
+def _integer(text: str) -> int | Decimal:
+    """Integers beyond any card field stay ``Decimal``: ``int()`` refuses over 4,300 digits."""
+    return int(text) if len(text) <= 20 else Decimal(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise CardCodeError(_key_name(key), "appears twice in one JSON object")
+        obj[key] = value
+    return obj
+
+
+def _key_name(key: object) -> str:
+    """A key as an error may name it: a plain name (lowercase letters and ``_``, like every card
+    file key) as is, anything else as ``card`` — never echoed, it may hold an ID number."""
+    text = str(key)
+    return text if _KEY.fullmatch(text) else "card"
+
+
 def card_from_json(obj: object) -> IdCard:
     """The card a virtual card file describes; a bad file raises ``CardDataError`` naming a key."""
     if not isinstance(obj, Mapping):
         raise CardEncodingError("card", f"expected a JSON object, got {type(obj).__name__}")
-    unknown = sorted(set(obj) - FILE_KEYS)
-    if unknown:
-        raise CardCodeError(str(unknown[0]), "unknown key in a card file")
+    unknown = next((key for key in obj if key not in FILE_KEYS), None)
+    if unknown is not None:
+        name = _key_name(unknown)
+        plain = "" if name != "card" else " (not a plain name)"
+        raise CardCodeError(name, f"unknown key{plain} in a card file")
     for key in (*REQUIRED_KEYS, "valid_until"):
         if key not in obj:
             raise CardMissingFieldError(key, "missing from the card file")
@@ -121,7 +190,7 @@ def card_from_json(obj: object) -> IdCard:
         raw=b"",
         photo=_photo(obj.get("photo_wlt")),
         fingerprints=_fingerprints(obj.get("fingerprints")),
-        card_uid=fields["card_uid"],
+        card_uid=_card_uid(obj.get("card_uid")),
         appended_address=_appended_address(fields["appended_address"]),
     )
 
@@ -179,6 +248,10 @@ def _required(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value.strip():
         raise CardEncodingError(key, "expected a non-empty string")
+    bad = _NOT_TEXT.search(value)
+    if bad is not None:
+        what = "a lone surrogate" if bad.group() >= "\ud800" else "a control character"
+        raise CardEncodingError(key, f"holds {what} at character {bad.start()}")
     return value
 
 
@@ -190,9 +263,10 @@ def _id_number(obj: Mapping[str, Any]) -> str:
 
 
 def _date(obj: Mapping[str, Any], key: str) -> dt.date:
+    """Exactly ``YYYY-MM-DD``: ``fromisoformat`` alone also takes ``19500307`` and week dates."""
     value = obj.get(key)
     try:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -218,6 +292,14 @@ def _hex(value: object, key: str, size: int) -> bytes:
     if len(data) != size:
         raise CardLengthError(key, f"{len(data)} bytes, expected {size}")
     return data
+
+
+def _card_uid(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _UID.fullmatch(value):
+        raise CardEncodingError("card_uid", "expected the chip serial as 2 to 32 hex digits")
+    return value
 
 
 def _photo(value: object) -> Photo | None:

@@ -15,12 +15,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from verifier.api import events, feeds, fleet, health, problems, stats, verify
+from verifier.api import events, feeds, fleet, health, lookup, openapi, problems, stats, verify
 from verifier.api.deps import Services
-from verifier.api.limits import BodyLimit, RateLimiter
+from verifier.api.headers import SecurityHeaders
+from verifier.api.limits import BodyLimit, FailedAuth, RateLimiter
 from verifier.api.metrics import Metrics, MetricsMiddleware
 from verifier.config import VerifierConfig
-from verifier.console import fleet_page, session, stats_page
+from verifier.console import fleet_page, session, stats_csv, stats_page
 from verifier.console.auth import SignInRequired, sign_in_redirect
 from verifier.console.templating import STATIC
 from verifier.policy import PolicyError, load_profiles
@@ -30,6 +31,7 @@ from verifier.risklist.publisher import Publisher
 from verifier.risklist.schedule import publish_periodically
 from verifier.store import open_store
 from verifier.store.people import SqliteFacts
+from verifier.store.pg_facts import PgFacts
 
 log = logging.getLogger("verifier.risklist")
 
@@ -56,19 +58,35 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         pepper=pepper,
         profiles=profiles,
         limiter=RateLimiter(limits.rate_per_s, limits.burst),
+        auth_failures=FailedAuth(
+            limits.auth_failures_per_min,
+            limits.auth_failure_burst,
+            max_addresses=limits.auth_failure_addresses,
+        ),
         metrics=Metrics(engine),
         publisher=publisher,
         token_cache=TTLCache(maxsize=10_000, ttl=max(limits.token_cache_s, 0.001)),
         sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,
+        pg_facts=(
+            PgFacts(engine, size=config.store.pool_size, timeout_s=config.store.pool_timeout_s)
+            if engine.dialect.name == "postgresql"
+            else None
+        ),
     )
 
 
-def create_app(config: VerifierConfig, *, services: Services | None = None) -> FastAPI:
-    """The verifier app for ``config`` (``services`` to share an already opened store)."""
+def create_app(
+    config: VerifierConfig, *, services: Services | None = None, publishes: bool = True
+) -> FastAPI:
+    """The verifier app for ``config`` (``services`` to share an already opened store;
+    ``publishes=False`` for all but one worker of a server: they still publish after an import,
+    but the start-up and periodic publish, seconds of CPU at 10^6 people, runs once)."""
     services = services or build_services(config)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if services.pg_facts is not None:
+            await services.pg_facts.open()  # connected before the first verify, or no start
         gc.collect()
         gc.freeze()  # startup objects leave the collector's view: no long full-GC pauses later
         tasks = [
@@ -81,7 +99,7 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
                 )
             )
         ]
-        if services.publisher.key is not None:
+        if publishes and services.publisher.key is not None:
             interval_s = config.risklist.publish_interval_s
             tasks.append(
                 asyncio.create_task(publish_periodically(services.publisher, interval_s=interval_s))
@@ -91,6 +109,8 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
         finally:
             if services.sqlite_facts is not None:
                 services.sqlite_facts.close()
+            if services.pg_facts is not None:
+                await services.pg_facts.close()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -103,22 +123,27 @@ def create_app(config: VerifierConfig, *, services: Services | None = None) -> F
     )
     app.state.services = services
     problems.install(app)
+    openapi.install(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     for module in (
         verify,
         events,
         fleet,
         stats,
+        lookup,
         feeds,
         health,
         risklist,
         session,
         fleet_page,
         stats_page,
+        stats_csv,
     ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     limits = config.limits
     app.add_middleware(BodyLimit, limit=limits.body_bytes, feed_limit=limits.feed_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, docs_paths=[path for path in docs if path])
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -38,13 +39,20 @@ from verifier.config import (
 )
 from verifier.feeds import ImportReport, import_feed
 from verifier.fleet_cli import fleet
-from verifier.lookup import NotAnIdNumber, lookup
+from verifier.lookup import NotAnIdNumber, answer
 from verifier.policy import PolicyError, load_profiles
 from verifier.risklist.cli import keys_app, risklist_app
 from verifier.risklist.publisher import Publisher
 from verifier.store import StoreError, open_store
 from verifier.store.events import purge_events
-from verifier.store.tokens import add_token, list_tokens, revoke_token
+from verifier.store.sessions import purge_sessions
+from verifier.store.tokens import (
+    TokenFieldError,
+    add_token,
+    kiosk_sites,
+    list_tokens,
+    revoke_token,
+)
 
 app = typer.Typer(
     help="The central verifier: store, feeds, tokens, HTTP API.",
@@ -120,7 +128,7 @@ def init(
         token = add_token(engine, name="admin", role="admin")
     err.print(f"Wrote {config_path}, {pepper} (0600) and the database.", highlight=False)
     err.print(
-        f"Next: yzt verifier token add --config {config_path} --role kiosk --name lane-1 "
+        f"Next: yzt verifier token add --config {config_path} --role kiosk --kiosk-id lane-1 "
         "--site SITE",
         highlight=False,
     )
@@ -134,9 +142,12 @@ def serve(
     config: ConfigOpt,
     host: Annotated[str | None, typer.Option(help="listen address [server.host]")] = None,
     port: Annotated[int | None, typer.Option(help="listen port [server.port]")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="worker processes [server.workers]")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json); limits for slow or too many
+    clients and the access log are in [server] (docs/verifier.md)."""
     from verifier.server import serve as run
 
     with plain_errors():
@@ -146,7 +157,11 @@ def serve(
         engine.dispose()
         host = host or cfg.server.host
         port = port or cfg.server.port
-        err.print(f"yzt verifier on http://{host}:{port} (docs: /docs) — Ctrl-C stops")
+        workers = workers or cfg.server.workers
+        err.print(
+            f"yzt verifier on http://{host}:{port} with {workers} worker(s) (docs: /docs) — "
+            "Ctrl-C stops"
+        )
         run(config, host=host, port=port, workers=workers)
 
 
@@ -162,13 +177,42 @@ def migrate(config: ConfigOpt) -> None:
 def token_add(
     config: ConfigOpt,
     role: Annotated[Role, typer.Option(help="kiosk | feeder | staff | admin")],
-    name: Annotated[str, typer.Option(help="who holds it, e.g. lane-1")],
-    site: Annotated[str | None, typer.Option(help="bind the token to one site")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="who holds it, e.g. duty-desk [kiosk: the kiosk id]")
+    ] = None,
+    kiosk_id: Annotated[
+        str | None, typer.Option(help="kiosk tokens: the one kiosk it speaks for, e.g. lane-1")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option(help="the site it speaks for (required for kiosk tokens)")
+    ] = None,
 ) -> None:
-    """Create a token and print it alone (it is stored hashed; it cannot be shown again)."""
+    """Create a token and print it alone (it is stored hashed; it cannot be shown again).
+
+    A kiosk token belongs to one kiosk and one site (--kiosk-id and --site): heartbeats and
+    events naming another kiosk or site are refused with 403.
+    """
+    if role is Role.kiosk:
+        name = name or kiosk_id or ""
+    elif not name:
+        raise fail(f"--name: required for a {role.value} token (who holds it, e.g. duty-desk)")
     with plain_errors():
         _, engine = _open(config)
-        print(add_token(engine, name=name, role=role.value, site=site))
+        elsewhere = kiosk_sites(engine, kiosk_id) - {site} if kiosk_id else set()
+        try:
+            token = add_token(engine, name=name, role=role.value, site=site, kiosk_id=kiosk_id)
+        except TokenFieldError as exc:
+            option = "--" + exc.field.replace("_", "-")
+            example = "e.g. --role kiosk --kiosk-id lane-1 --site hospital-a"
+            raise fail(f"{option}: {exc.reason} ({example})") from None
+    for other in sorted(elsewhere):
+        err.print(
+            f"warning: a live token binds kiosk {kiosk_id} to site {other} too; the fleet lists "
+            "kiosks by id, so give each kiosk an id of its own",
+            markup=False,
+            highlight=False,
+        )
+    print(token)
 
 
 @token_app.command("list")
@@ -176,11 +220,12 @@ def token_list(config: ConfigOpt) -> None:
     """Every token (never the token itself)."""
     with plain_errors():
         _, engine = _open(config)
-        table = Table("id", "name", "role", "site", "created", "revoked")
+        table = Table("id", "name", "role", "site", "kiosk", "created", "revoked")
         for t in list_tokens(engine):
             revoked = t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else ""
             created = t.created_at.isoformat(timespec="seconds")
-            table.add_row(str(t.id), t.name, t.role, t.site or "", created, revoked)
+            kiosk = t.kiosk_id or ("(unbound)" if t.role == "kiosk" else "")
+            table.add_row(str(t.id), t.name, t.role, t.site or "", kiosk, created, revoked)
         out.print(table)
 
 
@@ -233,12 +278,14 @@ def _print_report(report: ImportReport, file_name: str) -> None:
 @app.command("import")
 def import_(
     kind: Annotated[Kind, typer.Argument(help="codes | travel | cards")],
-    file: Annotated[Path, typer.Argument(help="CSV with a header row, or NDJSON")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a header row, or NDJSON (a first line starting {)")
+    ],
     config: ConfigOpt,
     json_report: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import a feed. Exit 0: all rows accepted; 1: some rejected (the rest committed);
-    2: the file is unusable."""
+    2: the file is unusable or unreadable, or the store failed (one line says which)."""
     with plain_errors():
         cfg, engine = _open(config)
         pepper = cfg.pepper_bytes()
@@ -250,14 +297,17 @@ def import_(
         raise fail(f"{file}: cannot read: {exc.strerror}") from None
     with handle, plain_errors(), _progress() as progress:
         task = progress.add_task(f"import {kind.value}", total=size)
-        report = import_feed(
-            engine,
-            pepper,
-            kind.value,
-            handle,
-            on_progress=lambda done: progress.update(task, completed=done),
-            publisher=publisher,
-        )
+        try:
+            report = import_feed(
+                engine,
+                pepper,
+                kind.value,
+                handle,
+                on_progress=lambda done: progress.update(task, completed=done),
+                publisher=publisher,
+            )
+        except OSError as exc:  # the disk or network share failed mid-file
+            raise fail(f"{file}: cannot read: {exc.strerror}") from None
     if json_report:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     _print_report(report, str(file))
@@ -313,18 +363,32 @@ def seed(
 def lookup_cmd(
     config: ConfigOpt,
     site: Annotated[str, typer.Option(help="judge under this site's profile")],
-    id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="the card's number")],
+    id_number: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID_NUMBER]",
+            help="the card's number; leave it out to type it unseen or pipe it in (an argument "
+            "shows in ps and the shell's history)",
+        ),
+    ] = None,
 ) -> None:
-    """Support desk: print the verdict and the four checks as JSON for one ID number."""
+    """Support desk: print the verdict and the four checks as JSON for one ID number (the same
+    answer as POST /v1/lookup)."""
+    if id_number is None:
+        id_number = (
+            typer.prompt("ID number", hide_input=True, err=True)
+            if sys.stdin.isatty()
+            else sys.stdin.readline()
+        )
     with plain_errors():
         cfg, engine = _open(config)
         profiles = load_profiles(cfg.policy.dir)
         profile = profiles[cfg.policy.sites.get(site, cfg.policy.default)]
         try:
-            result = lookup(engine, cfg.pepper_bytes(), profile, id_number)
+            result = answer(engine, cfg.pepper_bytes(), profile, site=site, id_number=id_number)
         except NotAnIdNumber as exc:
             raise fail(str(exc)) from None
-    print(json.dumps({"site": site, **result}, ensure_ascii=False, indent=2))
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -334,12 +398,13 @@ def purge(
         int | None, typer.Option(min=1, help="keep this many days [privacy.retention_days]")
     ] = None,
 ) -> None:
-    """Delete verdict events older than the retention period."""
+    """Delete verdict events older than the retention period, and ended console sessions."""
     with plain_errors():
         cfg, engine = _open(config)
         keep = days or cfg.privacy.retention_days
         removed = purge_events(engine, days=keep)
-    err.print(f"Purged {removed} events older than {keep} days.")
+        sessions = purge_sessions(engine)
+    err.print(f"Purged {removed} events older than {keep} days and {sessions} ended sessions.")
 
 
 if __name__ == "__main__":  # ``python -m verifier.cli`` (tests, benchmarks)

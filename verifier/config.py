@@ -8,13 +8,22 @@ permissions (``pepper_file``, ``password_file``) or from the environment
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -34,6 +43,12 @@ class StoreConfig(_Section):
     url: str = Field(description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://…")
     password_file: Path | None = Field(None, description="database password, read at start")
     password: SecretStr | None = Field(None, description="database password (environment only)")
+    pool_size: int = Field(
+        4, ge=1, le=100, description="PostgreSQL: connections per worker for /v1/verify reads"
+    )
+    pool_timeout_s: float = Field(
+        0.5, gt=0, le=30, description="PostgreSQL: a verify waits this long for one, then 503"
+    )
 
 
 class PrivacyConfig(_Section):
@@ -55,6 +70,21 @@ class LimitsConfig(_Section):
     body_bytes: int = Field(1_048_576, ge=1024, description="largest JSON request body")
     feed_body_bytes: int = Field(2_147_483_648, ge=1024, description="largest PUT /v1/feeds body")
     token_cache_s: float = Field(5.0, ge=0, description="how long a token check is reused")
+    clock_skew_s: float = Field(
+        3600.0,
+        ge=0,
+        le=86_400,
+        description="how far ahead of the server's clock a kiosk's event time may be (422 past)",
+    )
+    auth_failures_per_min: float = Field(
+        10.0, gt=0, description="failed token/sign-in attempts per client address per minute"
+    )
+    auth_failure_burst: int = Field(
+        20, ge=1, description="failed attempts an address may make at once before 429"
+    )
+    auth_failure_addresses: int = Field(
+        50_000, ge=100, description="client addresses whose failures are tracked (memory bound)"
+    )
 
 
 class FleetConfig(_Section):
@@ -92,8 +122,37 @@ class RisklistConfig(_Section):
 
 
 class ServerConfig(_Section):
+    """How ``serve`` listens, and its bounds for slow or too many clients (verifier/server.py)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8081, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="processes; one per core (--workers wins)")
+    max_connections: int = Field(
+        1000, ge=1, le=100_000, description="open connections per worker; past it: 503"
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="request line and headers must arrive within this"
+    )
+    keepalive_timeout_s: int = Field(
+        5, ge=1, le=300, description="an idle keep-alive connection is closed after this"
+    )
+    access_log: bool = Field(False, description="a line per request (route template, no path)")
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="proxies (addresses or networks) whose X-Forwarded-For is believed",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"expected IP addresses or networks like 127.0.0.1 or 10.0.0.0/8, got {entry!r}"
+                ) from None
+        return value
 
 
 class VerifierConfig(BaseSettings):
@@ -214,10 +273,21 @@ burst = 60
 body_bytes = 1048576
 feed_body_bytes = 2147483648
 token_cache_s = 5.0
+clock_skew_s = 3600
+auth_failures_per_min = 10.0
+auth_failure_burst = 20
+auth_failure_addresses = 50000
 
 [server]
 host = "127.0.0.1"
 port = 8081
+workers = 1
+max_connections = 1000
+header_timeout_s = 10
+keepalive_timeout_s = 5
+access_log = false
+# only these proxies may say who the client is (X-Forwarded-For): nginx on this host
+forwarded_allow_ips = ["127.0.0.1"]
 
 [risklist]
 # the key comes from: yzt verifier keys init --config THIS_FILE (without it nothing is published)

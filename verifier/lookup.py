@@ -1,6 +1,6 @@
-"""``yzt verifier lookup``: the support desk's "why was I stopped?" for one ID number, judged
-as a kiosk at that site would, except that with no card in hand only the lost/stolen feed
-counts for the card check."""
+"""The support desk's "why was I stopped?" for one ID number, judged as a kiosk at that site
+would, except that with no card in hand only the lost/stolen feed counts for the card check.
+One answer for ``yzt verifier lookup`` and ``POST /v1/lookup`` (verifier/api/lookup.py)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,20 @@ from verifier.timeutil import iso, utcnow
 
 
 class NotAnIdNumber(ValueError):
-    """The ID number given is not one (the message never repeats it)."""
+    """The ID number given is not one; ``reason`` says why and never repeats it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"ID_NUMBER: {reason}")
+        self.reason = reason
 
 
 def lookup(engine: Engine, pepper: bytes, profile: Profile, id_number: str) -> dict[str, Any]:
-    """The verdict, reasons and the four checks for this person at a site with ``profile``."""
+    """The verdict, reasons and the four checks for this person at a site with ``profile``; the
+    number is hashed here and kept nowhere."""
     number = normalize_id_number(id_number)
     problem = id_number_problem(number)
     if problem is not None:
-        raise NotAnIdNumber(f"ID_NUMBER: {problem}")
+        raise NotAnIdNumber(problem)
     now = utcnow()
     subject = subject_of(pepper, number)
     facts = facts_for(engine, subject, travel_since=travel_since(profile, now.date()))
@@ -38,3 +43,10 @@ def lookup(engine: Engine, pepper: bytes, profile: Profile, id_number: str) -> d
         "data_age_s": data_ages(facts, now),
         "at": iso(now),
     }
+
+
+def answer(
+    engine: Engine, pepper: bytes, profile: Profile, *, site: str, id_number: str
+) -> dict[str, Any]:
+    """The support desk's answer (CLI and HTTP alike): the site, then ``lookup``'s fields."""
+    return {"site": site, **lookup(engine, pepper, profile, id_number)}

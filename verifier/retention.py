@@ -1,5 +1,6 @@
 """Retention: events older than ``privacy.retention_days`` are deleted — by ``yzt verifier
-purge`` and by a periodic task inside ``serve``."""
+purge`` and by a periodic task inside ``serve``, which also deletes console sessions that can no
+longer be used (expired, idle, or of a revoked token)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,29 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from verifier.store.events import purge_events
+from verifier.store.sessions import purge_sessions
 
 log = logging.getLogger("verifier.retention")
+
+
+def _purge(engine: Engine, days: int) -> tuple[int, int]:
+    return purge_events(engine, days=days), purge_sessions(engine)
 
 
 async def purge_periodically(
     engine: Engine, *, days: int, interval_s: float, on_purged: Callable[[int], None]
 ) -> None:
-    """Purge now and every ``interval_s``; a failed run is logged and retried next time."""
+    """Purge now and every ``interval_s``; a failed run is logged and retried next time.
+    ``on_purged`` is told how many events went."""
     while True:
         try:
-            removed = await asyncio.to_thread(purge_events, engine, days=days)
+            removed, sessions = await asyncio.to_thread(_purge, engine, days)
         except SQLAlchemyError as exc:
             log.warning("purge failed, retrying in %.0f s: %s", interval_s, type(exc).__name__)
         else:
             on_purged(removed)
             if removed:
                 log.info("purged %d events older than %d days", removed, days)
+            if sessions:
+                log.info("purged %d ended console sessions", sessions)
         await asyncio.sleep(interval_s)

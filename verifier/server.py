@@ -1,54 +1,249 @@
-"""Running the app under uvicorn: one process, or several workers built by a factory that reads
-the config path from ``YZT_VERIFIER_CONFIG`` (uvicorn needs an import string for workers)."""
+"""Serving the app: uvicorn with its C parts (httptools parses HTTP, uvloop runs the event loop —
+chosen by measurement, docs/performance.md), bounded for clients that are slow on purpose.
+
+uvicorn has a keep-alive timeout and a concurrency limit but no header-read timeout and no
+header-size limit, so ``BoundedHttpTools`` (its httptools protocol, four hooks added) closes a
+connection whose request line and headers are not complete within ``[server]
+header_timeout_s``, refuses headers over ``MAX_HEADER_BYTES``, and answers past
+``max_connections`` with a problem+json 503 and ``Retry-After``. Settings come from ``[server]``
+(docs/verifier.md); nginx in front adds per-address limits (docs/operations.md).
+
+Several workers are uvicorn's own supervisor: ``app_factory`` builds the app in each worker
+from the config path in ``YZT_VERIFIER_CONFIG`` (uvicorn needs an import string for workers).
+"""
 
 from __future__ import annotations
 
-import logging.config
+import asyncio
+import functools
+import json
+import logging
 import os
+import resource
+import socket
 from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from verifier import logs
 from verifier.app import create_app
-from verifier.config import load_config
+from verifier.config import ServerConfig, load_config
 
 CONFIG_ENV = "YZT_VERIFIER_CONFIG"
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"out": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["out"], "level": "INFO"},
-    "loggers": {"uvicorn": {"level": "INFO"}, "uvicorn.access": {"level": "INFO"}},
-}
+ADDRESS_ENV = "YZT_VERIFIER_ADDRESS"
+MAX_HEADER_BYTES = 65_536
+SPARE_FILES = 128
+"""Open files a worker needs besides its connections: the store, logs, libraries."""
+MAX_OPEN_FILES = 1_048_576
+WORKER_HEALTHCHECK_S = 60
+"""uvicorn kills a worker that does not answer its supervisor's ping within this; its default
+(5 s) killed workers that were still importing on a busy machine, over and over."""
+GRACEFUL_SHUTDOWN_S = 10
+_OVER_CAPACITY = json.dumps(
+    {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "the server is at its connection limit; retry in a moment",
+    }
+).encode()
 
 
-def app_factory() -> FastAPI:
-    """For ``uvicorn --factory verifier.server:app_factory`` (workers)."""
-    return create_app(load_config(Path(os.environ[CONFIG_ENV])))
+class HeadersTooLarge(Exception):
+    """Raised from a parser callback; httptools turns it into a parser error, which uvicorn
+    answers with 400 and a close."""
 
 
-def run_app(app: FastAPI, *, host: str, port: int) -> None:
-    """Serve ``app`` in this process with the verifier's plain log lines (no subject or ID
-    number ever appears in them: access lines carry method, path and status)."""
-    logging.config.dictConfig(LOG_CONFIG)
-    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG)
+async def over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer past ``max_connections``: 503, try again in a second (nginx tries the next
+    replica at once)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(_OVER_CAPACITY)).encode()),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _OVER_CAPACITY})
 
 
-def serve(config_path: Path, *, host: str, port: int, workers: int = 1) -> None:
-    """Serve until interrupted."""
-    if workers > 1:
-        logging.config.dictConfig(LOG_CONFIG)
-        os.environ[CONFIG_ENV] = str(config_path.resolve())
-        uvicorn.run(
-            "verifier.server:app_factory",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=LOG_CONFIG,
+class BoundedHttpTools(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a header-read timeout, a header-size limit and a
+    problem+json 503 past the connection cap (uvicorn's own cap answers text/plain and logs a
+    line per refusal)."""
+
+    def __init__(
+        self, *args: Any, header_timeout_s: float, max_connections: int, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_concurrency = None  # checked below instead
+        self.header_timeout_s = header_timeout_s
+        self.max_connections = max_connections
+        self.header_timer: asyncio.TimerHandle | None = None
+        self.header_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_header_clock()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_clock()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self.header_timer is None:
+            self._start_header_clock()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header_bytes(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header_bytes(len(name) + len(value))
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._stop_header_clock()
+        full = len(self.connections) > self.max_connections
+        if not (full or len(self.tasks) >= self.max_connections):
+            super().on_headers_complete()
+            return
+        app, self.app = self.app, over_capacity
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = app
+
+    def _count_header_bytes(self, size: int) -> None:
+        self.header_bytes += size
+        if self.header_bytes > MAX_HEADER_BYTES:
+            raise HeadersTooLarge
+
+    def _start_header_clock(self) -> None:
+        self.header_bytes = 0
+        self.header_timer = self.loop.call_later(self.header_timeout_s, self._header_timeout)
+
+    def _stop_header_clock(self) -> None:
+        if self.header_timer is not None:
+            self.header_timer.cancel()
+            self.header_timer = None
+
+    def _header_timeout(self) -> None:
+        """Too slow: close without an answer, as nginx does after ``client_header_timeout``."""
+        self.header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def raise_open_file_limit(server: ServerConfig) -> int:
+    """Lift this process's soft open-file limit to its hard limit (as Go programs do): the soft
+    default of 1,024 ran out under 1,100 slow connections. Workers inherit it. Returns the
+    limit; warns when it cannot hold ``max_connections``."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < limit:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    else:
+        limit = max(limit, MAX_OPEN_FILES if soft == resource.RLIM_INFINITY else soft)
+    if limit < server.max_connections + SPARE_FILES:
+        logging.getLogger("verifier.server").warning(
+            "open-file limit %d is below [server] max_connections + %d; raise LimitNOFILE "
+            "(deploy/systemd) or lower max_connections",
+            limit,
+            SPARE_FILES,
         )
+    return limit
+
+
+def _uvicorn_options(server: ServerConfig) -> dict[str, Any]:
+    protocol = functools.partial(
+        BoundedHttpTools,
+        header_timeout_s=server.header_timeout_s,
+        max_connections=server.max_connections,
+    )
+    return {
+        "http": protocol,
+        "loop": "uvloop",
+        "timeout_keep_alive": server.keepalive_timeout_s,
+        "proxy_headers": True,
+        "forwarded_allow_ips": server.forwarded_allow_ips,
+        "access_log": False,
+        "log_config": None,
+        "server_header": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+    }
+
+
+def with_access_log(app: ASGIApp, server: ServerConfig) -> ASGIApp:
+    """``app`` wrapped in the access log when ``[server] access_log`` is on."""
+    return logs.AccessLog(app) if server.access_log else app
+
+
+_held: list[socket.socket] = []
+
+
+def elected_publisher(address: str) -> bool:
+    """Whether this worker runs the periodic risk-list publish for the server on ``address``:
+    the first to bind an abstract Unix socket named after it (Linux; no file, so it works under
+    ``ProtectSystem=strict``; the kernel frees it when the process ends, so a respawned worker
+    takes over). Every worker publishing on start starved its event loop for seconds."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(f"\0yzt-verifier-publisher-{address}")
+    except OSError:
+        sock.close()
+        return False
+    _held.append(sock)
+    return True
+
+
+def app_factory() -> ASGIApp:
+    """For uvicorn's workers: each builds its own app (and logging) from the config file; one
+    of them publishes the risk list on a schedule."""
+    config = load_config(Path(os.environ[CONFIG_ENV]))
+    logs.configure(access_log=config.server.access_log)
+    publishes = elected_publisher(os.environ[ADDRESS_ENV])
+    return with_access_log(create_app(config, publishes=publishes), config.server)
+
+
+def run_app(app: ASGIApp, *, host: str, port: int, server: ServerConfig | None = None) -> None:
+    """Serve ``app`` in this process until interrupted (benchmarks serve their own apps)."""
+    server = server or ServerConfig()
+    logs.configure(access_log=server.access_log)
+    _run(app, host=host, port=port, server=server)
+
+
+def _run(app: ASGIApp, *, host: str, port: int, server: ServerConfig) -> None:
+    uvicorn.run(with_access_log(app, server), host=host, port=port, **_uvicorn_options(server))
+
+
+def serve(config_path: Path, *, host: str, port: int, workers: int | None = None) -> None:
+    """Serve until interrupted: ``workers`` (default ``[server] workers``) processes."""
+    config = load_config(config_path)
+    server = config.server
+    logs.configure(access_log=server.access_log)
+    raise_open_file_limit(server)
+    workers = workers or server.workers
+    if workers == 1:
+        _run(create_app(config), host=host, port=port, server=server)
         return
-    run_app(create_app(load_config(config_path)), host=host, port=port)
+    os.environ[CONFIG_ENV] = str(config_path.resolve())
+    os.environ[ADDRESS_ENV] = f"{host}:{port}"
+    uvicorn.run(
+        "verifier.server:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **_uvicorn_options(server),
+    )

@@ -161,7 +161,7 @@ class DemoStack:
             config,
             "--role",
             "kiosk",
-            "--name",
+            "--kiosk-id",
             "demo-lane-1",
             "--site",
             SITE,

@@ -8,12 +8,12 @@ shell, ``echo NAME > DIR/.present`` and ``rm DIR/.present``.
 
 The directory is polled every ``poll_ms`` (100 ms by default). A missing directory is a
 ``ReaderFault(code="gone")`` until it appears; a ``.present`` naming no card file is a
-``ReaderFault``; a card file that fails validation is ``CardUnreadable``.
+``ReaderFault``; a card file that cannot be read or fails validation is ``CardUnreadable`` (the
+reader keeps watching for the next card), whatever the file holds.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -21,11 +21,13 @@ from pathlib import Path
 
 from readers.backends.base import Alive, Backoff, ReopeningReader
 from readers.backends.uri import ReaderURI, bounded_float, bounded_int
-from readers.cardjson import card_from_json
+from readers.cardjson import read_card_file
 from readers.errors import CardDataError, ReaderURIError
 from readers.events import CardPresent, CardRemoved, CardUnreadable, ReaderEvent, ReaderFault
 
 PRESENT_FILE = ".present"
+PRESENT_MAX_CHARS = 4096
+"""Only the start of ``.present`` is read: a name and a tap stamp fit many times over."""
 
 
 def place_card(directory: str | os.PathLike[str], name: str) -> None:
@@ -72,23 +74,29 @@ class SimReader(ReopeningReader):
 
     def _load(self, name: str) -> ReaderEvent:
         path = self.directory / (name if name.endswith(".json") else f"{name}.json")
-        if not name or "/" in name or not path.is_file():
-            return ReaderFault(f"{PRESENT_FILE} names no card file in {self.directory}: {name!r}")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            return CardUnreadable(reason="card_data", message=f"{path.name}: not JSON ({error})")
+            found = bool(name) and "/" not in name and path.is_file()
+        except OSError:  # a name too long for the file system
+            found = False
+        if not found:
+            shown = name[:64] + ("…" if len(name) > 64 else "")
+            return ReaderFault(f"{PRESENT_FILE} names no card file in {self.directory}: {shown!r}")
         try:
-            return CardPresent(card_from_json(data))
+            return CardPresent(read_card_file(path))
         except CardDataError as error:
             return CardUnreadable(
                 reason="card_data", message=f"{path.name}: {error}", field=error.field
+            )
+        except OSError as error:
+            return CardUnreadable(
+                reason="card_data", message=f"{path.name}: cannot read ({error.strerror})"
             )
 
 
 def _read_present(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return file.read(PRESENT_MAX_CHARS)
     except FileNotFoundError:
         return None
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from readers.card import IdCard
-from readers.cardjson import card_from_json
+from readers.cardjson import read_card_file
 from readers.errors import CardDataError
 from readers.record import encode_appended_address, encode_record
 
@@ -32,9 +31,11 @@ class CardDeck:
         cards: dict[str, IdCard] = {}
         for file in sorted(directory.glob("*.json")):
             try:
-                cards[file.stem] = card_from_json(json.loads(file.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError, CardDataError) as error:
+                cards[file.stem] = read_card_file(file)
+            except CardDataError as error:
                 raise DeckError(f"{file.name}: {error}") from None
+            except OSError as error:
+                raise DeckError(f"{file.name}: cannot read ({error.strerror})") from None
         return cls(cards)
 
     @property

@@ -28,6 +28,10 @@ from deploykit import (
 
 from kiosk.config import KioskConfig
 
+# A playbook run builds the wheel and a venv: minutes on a busy box, so the suite's 120 s per
+# test would decide by machine load, not by the playbooks.
+pytestmark = pytest.mark.timeout(900)
+
 PEPPER = "p" * 40
 TOKEN = "kiosk-token-lane-1-do-not-print"
 

@@ -192,7 +192,7 @@ def test_load_through_nginx_survives_a_replica_killed_and_restarted(
     sh(YZT, "verifier", "migrate", "--config", str(config))
     tokens = [
         sh(YZT, "verifier", "token", "add", "--config", str(config), "--role", "kiosk",
-           "--name", f"lane-{n}", "--site", "hospital-a")
+           "--kiosk-id", f"lane-{n}", "--site", "hospital-a")
         for n in range(KIOSKS)
     ]  # fmt: skip
     replicas = [Replica(config, free_port(), tmp_path / f"replica-{n}.log") for n in (1, 2)]

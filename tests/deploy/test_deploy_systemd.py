@@ -1,15 +1,20 @@
 """deploy/systemd as systemd itself judges it, offline in a throwaway root: every unit verifies,
-a broken one does not, and the long-running services keep systemd's exposure score low."""
+a broken one does not, the long-running services keep systemd's exposure score low, and a
+verifier replica may hold as many connections as its config lets it take."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 from deploykit import DEPLOY, need, systemd_tree, verify_units
+
+from verifier.config import ServerConfig
+from verifier.server import SPARE_FILES
 
 UNITS = sorted(p.name for p in (DEPLOY / "systemd").iterdir())
 STUBS = ("/opt/yzt/current/bin/yzt", "/opt/yzt/scripts/pg-backup.sh")
@@ -66,3 +71,15 @@ def test_services_are_hardened(root: Path, unit: str) -> None:
     assert score, result.stdout + result.stderr
     print(f"{unit}: systemd exposure {score.group(1)}")
     assert float(score.group(1)) <= MAX_EXPOSURE
+
+
+def test_a_replica_has_open_files_for_every_connection_it_may_take() -> None:
+    """1,100 slow clients under the default 1,024 open files stopped the verifier: the unit's
+    limit must hold every worker's [server] max_connections of the shipped example config."""
+    unit = (DEPLOY / "systemd/yzt-verifier@.service").read_text()
+    limits = re.findall(r"^LimitNOFILE=(\d+)$", unit, re.MULTILINE)
+    assert len(limits) == 1, "yzt-verifier@.service sets LimitNOFILE once"
+    example = tomllib.loads((DEPLOY / "verifier.toml.example").read_text())
+    server = ServerConfig.model_validate(example.get("server", {}))
+    needed = server.workers * (server.max_connections + SPARE_FILES)
+    assert int(limits[0]) >= needed

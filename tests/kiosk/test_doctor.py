@@ -51,7 +51,7 @@ def verifier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
             config,
             "--role",
             "kiosk",
-            "--name",
+            "--kiosk-id",
             "lane-1",
             "--site",
             SITE,

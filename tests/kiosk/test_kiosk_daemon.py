@@ -29,6 +29,7 @@ from kiosk.demo.catalog import CARDS_DIR
 from kiosk.subject import subject_of
 from readers import CardUnreadable
 from readers.simulator import CardDeck, SamSimulator
+from verifier.api.heartbeat import Heartbeat
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 DEADLINE_S = 0.6  # kiosktools.write_config
@@ -233,6 +234,7 @@ async def test_reader_gone_is_shown_and_the_kiosk_recovers(rig: Rig) -> None:
 
     await rig.wait_for(reader_error, "the reader to be reported gone", timeout_s=10)
     assert rig.kiosk.screen.reader.ok is False
+    assert (await rig.status())["reader"]["code"] == "READER_UNPLUGGED", "from the fault's type"
     await rig.sim.serve_tcp("127.0.0.1", rig.sim_port)
 
     async def reader_ok() -> bool:
@@ -283,6 +285,8 @@ async def test_status_counts_metrics_and_heartbeat(rig: Rig) -> None:
         "last_error",
     ):
         assert key in beat
+    typed = Heartbeat.model_validate(beat)  # what the verifier accepts, to the last key
+    assert typed.model_dump(mode="json", exclude_unset=True).keys() == beat.keys()
     assert (await rig.status())["clock_drift_s"] is not None
 
 

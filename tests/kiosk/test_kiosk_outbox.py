@@ -1,21 +1,28 @@
 """kiosk/outbox.py: durable until acknowledged, refused events set aside, nothing sent twice,
-bounded on disk (test_kiosk_outbox_kill.py kills it mid-upload)."""
+bounded on disk (test_kiosk_outbox_kill.py kills it mid-upload). Events a real verifier refuses
+for their time (a wrong kiosk clock, an outage past retention) are set aside with the reason while
+the rest of their batch lands; a refused token sets nothing aside."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from kiosktools import StubVerifier, free_port, write_config
+from offline_helpers import LiveVerifier
+from sqlalchemy import select
 
 from kiosk.config import ConfigError, load_config
 from kiosk.daemon import KioskDaemon
@@ -23,7 +30,10 @@ from kiosk.demo.catalog import CARDS_DIR
 from kiosk.outbox import Outbox, OutboxFull, Uploader
 from kiosk.verifier_client import VerifierClient
 from readers.simulator import CardDeck, SamSimulator
+from verifier.store.schema import events as stored_events
+from verifier.store.tokens import add_token
 
+pytest_plugins = ("offline_fixtures",)
 CAP_MB = 0.0625  # 64 KiB: about a hundred events
 
 
@@ -215,3 +225,92 @@ async def test_a_full_outbox_alarms_staff_and_the_elder_still_gets_a_verdict(
         await http.aclose()
         await kiosk.aclose()
         await sim.aclose()
+
+
+def tap(n: int, at: datetime) -> dict[str, object]:
+    """A verdict event of the live verifier's kiosk (lane-1 at hospital-a)."""
+    return {
+        "event_id": f"ev-{n:03d}",
+        "kiosk_id": "lane-1",
+        "site": "hospital-a",
+        "at": at.isoformat(),
+        "verdict": "PASS",
+        "reasons": ["CODE_GREEN"],
+        "source": "online",
+    }
+
+
+def set_aside(path: Path) -> dict[str, str]:
+    """The outbox's rejected table: event id → the verifier's reason."""
+    with closing(sqlite3.connect(path)) as db:
+        return dict(db.execute("SELECT event_id, reason FROM rejected").fetchall())
+
+
+async def test_events_refused_for_their_time_are_set_aside_and_the_batch_lands(
+    tmp_path: Path, live_verifier: LiveVerifier
+) -> None:
+    path = tmp_path / "o.sqlite3"
+    outbox = Outbox(path)
+    now = datetime.now(UTC)
+    good = [tap(n, now - timedelta(minutes=n)) for n in range(6)]
+    bad = [
+        tap(10, now + timedelta(hours=2)),  # recorded while the kiosk clock ran two hours fast
+        tap(11, now - timedelta(days=31)),  # back from an outage longer than retention
+        tap(12, datetime(1, 1, 1, tzinfo=UTC)),  # an unset real-time clock
+    ]
+    for e in (good[0], bad[0], good[1], good[2], bad[1], good[3], bad[2], good[4], good[5]):
+        outbox.add(e)
+    client = VerifierClient(live_verifier.url, live_verifier.token)
+    uploader = Uploader(outbox, client, interval_s=60, batch=4)
+    assert await uploader.flush() == len(good)
+    status = outbox.status()  # the status document's outbox section, as staff see it
+    assert (status["pending"], status["rejected"]) == (0, len(bad))
+    reasons = set_aside(path)
+    assert sorted(reasons) == [e["event_id"] for e in bad]
+    assert all("refused with 422" in reason for reason in reasons.values())
+    assert all(".at: must be within" in reason for reason in reasons.values())  # names the field
+    with live_verifier.engine.connect() as conn:
+        landed = sorted(conn.execute(select(stored_events.c.event_id)).scalars())
+    assert landed == sorted(e["event_id"] for e in good)  # each once, none of the refused
+    assert await uploader.flush() == 0 and outbox.status()["rejected"] == len(bad)
+    await client.aclose()
+
+
+async def test_a_refused_token_sets_nothing_aside(
+    tmp_path: Path, live_verifier: LiveVerifier
+) -> None:
+    """A revoked or mistyped token is the kiosk's problem, not its events': they all wait."""
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    now = datetime.now(UTC)
+    for n in range(5):
+        outbox.add(tap(n, now))
+    wrong = VerifierClient(live_verifier.url, "not-the-token")
+    assert await Uploader(outbox, wrong, interval_s=60, batch=2).flush() == 0
+    assert (outbox.pending(), outbox.rejected()) == (5, 0)
+    right = VerifierClient(live_verifier.url, live_verifier.token)
+    assert await Uploader(outbox, right, interval_s=60, batch=2).flush() == 5
+    assert (outbox.pending(), outbox.rejected()) == (0, 0)
+    await wrong.aclose()
+    await right.aclose()
+
+
+async def test_a_token_of_another_kiosk_sets_nothing_aside(
+    tmp_path: Path, live_verifier: LiveVerifier
+) -> None:
+    """A box given lane-2's token by mistake gets 403 for lane-1's events: a deployment error
+    that staff fix, so every event waits for the right token instead of being set aside."""
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    now = datetime.now(UTC)
+    for n in range(3):
+        outbox.add(tap(n, now))
+    other = add_token(
+        live_verifier.engine, name="lane-2", role="kiosk", kiosk_id="lane-2", site="hospital-a"
+    )
+    misdeployed = VerifierClient(live_verifier.url, other)
+    assert await Uploader(outbox, misdeployed, interval_s=60, batch=2).flush() == 0
+    assert (outbox.pending(), outbox.rejected()) == (3, 0)
+    assert misdeployed.last_error is not None and "403" in misdeployed.last_error
+    right = VerifierClient(live_verifier.url, live_verifier.token)
+    assert await Uploader(outbox, right, interval_s=60, batch=2).flush() == 3
+    await misdeployed.aclose()
+    await right.aclose()

@@ -87,7 +87,9 @@ def verifier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Verifier]:
     with codes.open("rb") as feed:
         report = import_feed(engine, config.pepper_bytes(), "codes", feed)
     assert report.rejected == 0 and report.accepted > 0, report.as_json()
-    tokens = {lane: add_token(engine, name=lane, role="kiosk", site=SITE) for lane in LANES}
+    tokens = {
+        lane: add_token(engine, name=lane, role="kiosk", kiosk_id=lane, site=SITE) for lane in LANES
+    }
     port = free_port()
     log = (data / "serve.log").open("wb")
     server = subprocess.Popen(

@@ -13,6 +13,7 @@ from sam_helpers import EventTap, write_deck
 
 from readers.backends import open_reader
 from readers.backends.sim import PRESENT_FILE, SimReader, place_card, remove_card
+from readers.cardjson import card_to_file_json
 from readers.errors import ReaderURIError
 from readers.events import CardPresent, CardRemoved, CardUnreadable, ReaderFault, ReaderRestored
 
@@ -68,6 +69,56 @@ async def test_an_invalid_card_file_is_unreadable(cards: Path, tap: EventTap) ->
     assert data["id_number"] not in event.message
     remove_card(cards)
     assert await tap.next() == CardRemoved()
+
+
+def _green_file(**changes: object) -> bytes:
+    return json.dumps(card_to_file_json(GREEN) | changes).encode()
+
+
+HOSTILE_FILES = {
+    "lone-surrogate": (_green_file(appended_address="\ud800"), "appended_address"),
+    "control-character": (_green_file(address="北京\x00"), "address"),
+    "huge-number": (
+        _green_file(renewal_count=0).replace(
+            b'"renewal_count": 0', b'"renewal_count": ' + b"9" * 5000
+        ),
+        "renewal_count",
+    ),
+    "nested-deep": (b'{"card_type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "card"),
+    "not-utf8": (_green_file().replace(b'"name"', b'"\xff\xfe"'), "card"),
+    "binary": (bytes(range(256)) * 4, "card"),
+    "huge-file": (b" " * 10_000_000, "card"),
+}
+
+
+@pytest.mark.parametrize(("content", "field"), HOSTILE_FILES.values(), ids=list(HOSTILE_FILES))
+async def test_a_hostile_card_file_is_one_unreadable_card_and_reading_goes_on(
+    cards: Path, tap: EventTap, content: bytes, field: str
+) -> None:
+    """The kiosk shows "card could not be read" and the next card reads: no reader fault, no
+    "internal reader error" loop."""
+    (cards / "bad.json").write_bytes(content)
+    place_card(cards, "bad")
+    event = await tap.next()
+    assert isinstance(event, CardUnreadable)
+    assert (event.reason, event.field) == ("card_data", field)
+    assert event.message.startswith(f"bad.json: {field}: ")
+    remove_card(cards)
+    assert await tap.next() == CardRemoved()
+    place_card(cards, "green")
+    assert isinstance(await tap.next(), CardPresent)
+
+
+async def test_a_name_too_long_for_the_file_system_is_a_fault_not_a_crash(
+    cards: Path, tap: EventTap
+) -> None:
+    place_card(cards, "x" * 300)
+    fault = await tap.next()
+    assert isinstance(fault, ReaderFault)
+    assert "names no card file" in fault.message and len(fault.message) < 200
+    assert await tap.next() == ReaderRestored()
+    place_card(cards, "green")
+    assert isinstance(await tap.next(), CardPresent)
 
 
 async def test_naming_a_missing_card_is_a_fault(cards: Path, tap: EventTap) -> None:

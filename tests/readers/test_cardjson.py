@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readers.card import CardType, Gender
-from readers.cardjson import FILE_KEYS, card_from_json, card_to_file_json, card_to_json
+from readers.cardjson import (
+    FILE_KEYS,
+    MAX_FILE_BYTES,
+    card_from_file_bytes,
+    card_from_json,
+    card_to_file_json,
+    card_to_json,
+    read_card_file,
+)
 from readers.errors import (
     CardCheckDigitError,
     CardCodeError,
@@ -149,6 +159,24 @@ BAD_FILES = [
     (_file(address=""), CardEncodingError, "address", "non-empty string"),
     (_file(name_en="ZHANG SAN"), CardCodeError, "name_en", "a resident card has no such field"),
     (_file(issue_count=1), CardCodeError, "issue_count", "a resident card has no such field"),
+    (_file(appended_address="\ud800"), CardEncodingError, "appended_address", "lone surrogate"),
+    (_file(issuer="分局\udfff"), CardEncodingError, "issuer", "lone surrogate at character 2"),
+    (_file(address="北京\x00"), CardEncodingError, "address", "control character"),
+    (_file(name="张\x1b[31m三"), CardEncodingError, "name", "control character"),
+    (_file(card_uid="\ud800"), CardEncodingError, "card_uid", "2 to 32 hex digits"),
+    (_file(card_uid="0" * 34), CardEncodingError, "card_uid", "2 to 32 hex digits"),
+    (_file(card_uid=1234), CardEncodingError, "card_uid", "2 to 32 hex digits"),
+    (_file(birth_date="1950-W10-2"), CardDateError, "birth_date", "ISO date"),
+    (_file(birth_date="19500307"), CardDateError, "birth_date", "ISO date"),
+    (_file(renewal_count=10**5000), CardEncodingError, "renewal_count", "integer from 0 to 99"),
+    (_file(renewal_count=float("nan")), CardEncodingError, "renewal_count", "integer from 0"),
+    (_file(**{"\ud800": 1}), CardCodeError, "card", r"unknown key \(not a plain name\)"),
+    (
+        _file(**{"11010519491231002X": 1}),
+        CardCodeError,
+        "card",
+        r"unknown key \(not a plain name\)",
+    ),
 ]
 
 
@@ -162,6 +190,7 @@ def test_a_bad_card_file_names_the_key(
         card_from_json(obj)
     assert caught.value.field == key
     assert str(caught.value).startswith(f"{key}: ")
+    assert not re.search("[0-9]{15}", str(caught.value)), "a message repeats an ID number"
 
 
 def test_id_number_errors_never_echo_the_number() -> None:
@@ -192,6 +221,48 @@ def test_the_english_name_of_a_2023_card_is_named_as_one_key() -> None:
 def test_a_file_that_is_not_an_object(obj: object) -> None:
     with pytest.raises(CardEncodingError, match="card: expected a JSON object"):
         card_from_json(obj)
+
+
+def _text(card_type: CardType = CardType.HKMT_RESIDENCE) -> str:
+    return json.dumps(card_to_file_json(make_card(card_type)), ensure_ascii=False)
+
+
+def test_a_card_file_is_read_from_its_bytes(tmp_path: Path) -> None:
+    card = make_card(CardType.HKMT_RESIDENCE)
+    path = tmp_path / "hkmt.json"
+    path.write_bytes(b"\xef\xbb\xbf" + _text().encode())  # a BOM, as Windows editors save
+    assert read_card_file(path) == card_from_file_bytes(_text().encode()) == card
+
+
+BAD_BYTES = [
+    (_text().replace('"issue_count": 1', '"issue_count": ' + "9" * 5000), "issue_count", "0 to 99"),
+    (_text().replace('"issue_count": 1', '"issue_count": 1e999'), "issue_count", "0 to 99"),
+    (_text().replace('"issue_count": 1', '"issue_count": NaN'), "issue_count", "0 to 99"),
+    (_text().replace('"issue_count": 1', '"issue_count": -Infinity'), "issue_count", "0 to 99"),
+    (
+        _text().replace('"photo_wlt"', '"x": ' + "[" * 5000 + "]" * 5000 + ', "photo_wlt"'),
+        "card",
+        "nested too deeply",
+    ),
+    (_text()[:-1] + ', "issue_count": 2}', "issue_count", "appears twice"),
+    (_text().replace("陈大文", "\\ud800"), "name", "lone surrogate"),
+    ("[1, 2", "card", "not JSON: Expecting ',' delimiter at line 1 column 6"),
+    ("", "card", "not JSON: Expecting value at line 1 column 1"),
+    (" " * (MAX_FILE_BYTES + 1), "card", f"more than {MAX_FILE_BYTES} bytes"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "message"), BAD_BYTES)
+def test_a_bad_card_file_is_one_card_data_error(text: str, key: str, message: str) -> None:
+    with pytest.raises(CardDataError, match=re.escape(message)) as caught:
+        card_from_file_bytes(text.encode())
+    assert caught.value.field == key
+
+
+def test_a_card_file_that_is_not_utf8_names_the_byte() -> None:
+    data = _text().encode().replace("陈".encode(), b"\xff\xfe\xfd")
+    with pytest.raises(CardEncodingError, match=r"card: not UTF-8 text \(byte \d+\)"):
+        card_from_file_bytes(data)
 
 
 JSON = st.recursive(

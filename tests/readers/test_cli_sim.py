@@ -11,6 +11,8 @@ import pytest
 from cardfactory import make_card
 from sam_helpers import YZT, SimProcess, write_deck
 
+from readers.cardjson import card_to_file_json
+
 
 @pytest.fixture
 def cards(tmp_path: Path) -> Path:
@@ -94,3 +96,30 @@ def test_bad_invocations_exit_2_with_one_line(cards: Path, args: list[str], word
     )
     assert done.returncode == 2
     assert done.stderr.strip() == words
+
+
+BAD_FILES = {
+    "lone-surrogate": (
+        json.dumps(card_to_file_json(make_card()) | {"appended_address": "\ud800"}),
+        "error: bad.json: appended_address: holds a lone surrogate at character 0",
+    ),
+    "nested-deep": (
+        '{"name": ' + "[" * 50_000,
+        "error: bad.json: card: not a card file: JSON nested too deeply",
+    ),
+    "empty": ("", "error: bad.json: card: not JSON: Expecting value at line 1 column 1"),
+}
+
+
+@pytest.mark.parametrize(("text", "words"), BAD_FILES.values(), ids=list(BAD_FILES))
+def test_a_bad_card_file_is_one_line_and_exit_2(cards: Path, text: str, words: str) -> None:
+    """The card file is checked as the reader checks it: the key, what is wrong, no traceback."""
+    (cards / "bad.json").write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [YZT, "sim", "sam", "--cards", str(cards), "--tcp", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, words, "")

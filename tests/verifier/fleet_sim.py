@@ -2,8 +2,8 @@
 page and ``yzt verifier fleet`` tests.
 
 Every kiosk posts a status document shaped like kiosk/daemon.py's through the real
-``/v1/heartbeat``; the offline ones then have their ``received_at`` moved back in the database,
-as if they had stopped sending ten minutes ago.
+``/v1/heartbeat`` with its own kiosk token; the offline ones then have their ``received_at``
+moved back in the database, as if they had stopped sending ten minutes ago.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ VERSION = "1.4.0"
 OFFLINE_FOR = timedelta(minutes=10)
 YZT = (sys.executable, "-m", "verifier.cli")
 PCSCD_GONE = "the PC/SC service (pcscd) is not running or stopped; retrying"
+UNPLUGGED = "reader gone: [Errno 19] No such device"
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def status_doc(kiosk_id: str, site: str, **changes: Any) -> dict[str, Any]:
         },
         "cache": {"entries": 1800},
         "clock": {"drift_s": 0.4, "alarm": False},
-        "camera": {"camera": "ok", "camera_detail": None, "engine": "sface"},
+        "camera": {"state": "ok", "detail": None, "engine": "sface"},
         "voice": {"state": "ok", "detail": None},
         "gate": {"kind": "none"},
     }
@@ -91,25 +92,32 @@ def status_doc(kiosk_id: str, site: str, **changes: Any) -> dict[str, Any]:
     return doc
 
 
+def reader_fault(code: str, detail: str) -> dict[str, Any]:
+    """The ``reader`` section of a kiosk whose reader failed: what it says, and its code."""
+    return {"reader": {"state": "error", "detail": detail, "code": code}}
+
+
 def _problems() -> list[tuple[str, set[str], dict[str, Any], bool]]:
     """(state, alert codes, document changes, offline) for the 30 kiosks that are not fine."""
     stale = {"version": 38, "entries": 5000, "age_s": 30 * 3600.0, "fresh": False}
     aging = {"version": 40, "entries": 5100, "age_s": 8 * 3600.0, "fresh": True}
-    camera_lost = {"camera": "lost", "camera_detail": "cannot open /dev/video0", "engine": "sface"}
+    camera_lost = {"state": "lost", "detail": "cannot open /dev/video0", "engine": "sface"}
     link_down = {"url": "http://verifier", "state": "error", "latency_ms": None}
     rows: list[tuple[str, set[str], dict[str, Any], bool]] = []
     rows += [("offline", {"OFFLINE"}, {}, True)] * 5
-    broken_reader = {"reader": {"state": "error", "detail": "reader gone: [Errno 19]"}}
-    rows += [("offline", {"OFFLINE"}, broken_reader, True)]  # history is not alerted on
+    rows += [("offline", {"OFFLINE"}, reader_fault("READER_UNPLUGGED", UNPLUGGED), True)]
     rows += [
-        ("degraded", {"READER_JAMMED"}, {"reader": {"state": "error", "detail": detail}}, False)
-        for detail in ("the reader stopped answering", "the card on 'ACS' does not answer") * 2
-    ]
-    unplugged = "reader gone: [Errno 19] No such device"
-    rows += [
-        ("degraded", {code}, {"reader": {"state": "error", "detail": detail}}, False)
-        for code, detail in [("READER_UNPLUGGED", unplugged), ("READER_SERVICE_DOWN", PCSCD_GONE)]
-        * 2
+        ("degraded", {code}, reader_fault(code, detail), False)
+        for code, detail in [
+            ("READER_JAMMED", "the reader stopped answering"),
+            ("READER_JAMMED", "tcp://10.0.0.7:9000: no answer within 2 s"),
+            ("READER_JAMMED", "the reader stopped answering"),
+            ("READER_UNPLUGGED", UNPLUGGED),
+            ("READER_UNPLUGGED", PCSCD_GONE),
+            ("READER_UNPLUGGED", "no PC/SC reader name contains 'ACS' (readers: none)"),
+            ("READER_CARD_PULLED", "the card was taken away during the read; put it back"),
+            ("READER_ERROR", "the card on 'ACS' does not answer"),
+        ]
     ]
     rows += [("degraded", {"CAMERA_FAULT"}, {"camera": camera_lost}, False)] * 3
     rows += [
@@ -149,7 +157,7 @@ def _post_fleet(served: Served, kiosks: list[SimKiosk], config_path: Path) -> No
     with httpx.Client(base_url=served.url) as client:
         for kiosk in kiosks:
             answer = client.post(
-                "/v1/heartbeat", json=kiosk.doc, headers=served.auth(f"kiosk-{kiosk.site}")
+                "/v1/heartbeat", json=kiosk.doc, headers=served.auth(f"kiosk-{kiosk.kiosk_id}")
             )
             assert answer.status_code == 200, answer.text
     engine = open_store(load_config(config_path).database_url())
@@ -165,19 +173,22 @@ def _post_fleet(served: Served, kiosks: list[SimKiosk], config_path: Path) -> No
 
 @contextmanager
 def running_fleet(tmp: Path) -> Iterator[Served]:
-    """``yzt verifier serve`` on a free port with tokens per role (kiosk tokens bound to their
-    site, and one staff token bound to the first site) and the simulated fleet's heartbeats in
-    its store."""
+    """``yzt verifier serve`` on a free port with tokens per role (a kiosk token per simulated
+    kiosk, ``kiosk-<id>``, and one staff token bound to the first site) and the simulated fleet's
+    heartbeats in its store."""
     config_path = write_config(tmp / "data", f"sqlite:///{tmp / 'verifier.db'}")
     engine = open_store(load_config(config_path).database_url())
     tokens = {role: add_token(engine, name=f"t-{role}", role=role) for role in ("staff", "admin")}
-    tokens["kiosk"] = add_token(engine, name="lane-x", role="kiosk")
-    for site in SITES:
-        tokens[f"kiosk-{site}"] = add_token(engine, name=f"k-{site}", role="kiosk", site=site)
+    kiosks = simulated_fleet()
+    for k in [SimKiosk("lane-x", SITES[0], {}, "online", frozenset()), *kiosks]:
+        tokens[f"kiosk-{k.kiosk_id}"] = add_token(
+            engine, name=k.kiosk_id, role="kiosk", kiosk_id=k.kiosk_id, site=k.site
+        )
+    tokens["kiosk"] = tokens["kiosk-lane-x"]
     tokens[f"staff-{SITES[0]}"] = add_token(engine, name="s-site", role="staff", site=SITES[0])
     engine.dispose()
     with serving(config_path, tmp / "serve.log") as url:
         served = Served(url, tokens, tmp / "serve.log")
-        served.kiosks = simulated_fleet()
+        served.kiosks = kiosks
         _post_fleet(served, served.kiosks, config_path)
         yield served

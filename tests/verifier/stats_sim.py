@@ -1,6 +1,8 @@
 """Generated verdict events for the stats tests, the stats figures worked out on their own (read
 back from the events table with a plain select and counted in Python, sharing no code with
-verifier/api/stats.py or the store's queries), and a real verifier process holding the events."""
+verifier/api/stats.py or the store's queries), and a real verifier process holding the events.
+
+Each event is posted with its own kiosk's token (a kiosk token speaks for one kiosk and site)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import hashlib
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -24,6 +26,7 @@ from verifier_helpers import serving, write_config
 
 from verifier.config import load_config
 from verifier.store import metadata, open_store
+from verifier.store.events import record_events
 from verifier.store.schema import events
 from verifier.store.tokens import add_token
 
@@ -32,7 +35,9 @@ DAYS_BACK = (0, 1, 2, 3, 5, 6, 8, 9, 12, 15, 20)
 """Days before today with events: 4, 7, 10, 11… stay quiet; 8 and later fall out of days=7."""
 ZONES = (UTC, timezone(timedelta(hours=8)))
 TALLIES = ("checks", "pass", "check", "deny", "elder", "offline")
-ROLES = ("kiosk", "feeder", "staff", "admin")
+ROLES = ("feeder", "staff", "admin")
+RETENTION_DAYS = 30  # the tests' configs keep the default
+CLOCK_SKEW_S = 3600
 YZT = (sys.executable, "-m", "verifier.cli")
 
 
@@ -115,36 +120,70 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def since_day(days: int | None) -> str | None:
-    return (
-        None if days is None else (datetime.now(UTC).date() - timedelta(days=days - 1)).isoformat()
-    )
+def window(days: int | None) -> tuple[str, str]:
+    """(first, last) day shown: the last ``days`` days or, without, retention's days and one
+    more (a kiosk's date may be behind UTC's); up to a day past the clock skew's."""
+    now = datetime.now(UTC)
+    back = timedelta(days=RETENTION_DAYS + 1) if days is None else timedelta(days=days - 1)
+    last = (now + timedelta(seconds=CLOCK_SKEW_S, days=1)).date()
+    return (now - back).date().isoformat(), last.isoformat()
 
 
 def expected(engine: Engine, *, days: int | None, site: str | None) -> dict[str, Any]:
-    """``{rows, per_day, totals}`` as the stats should show them for these filters."""
-    since = since_day(days)
+    """``{rows, per_day, totals}`` as the stats should show them for these filters; ``per_day``
+    has the days with events only."""
+    first, last = window(days)
     kept = [
         r
         for r in stored_events(engine)
-        if (since is None or r["day"] >= since) and (site is None or r["site"] == site)
+        if first <= r["day"] <= last and (site is None or r["site"] == site)
     ]
     cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in kept:
         cells[(r["day"], r["site"])].append(r)
         by_day[r["day"]].append(r)
-    per_day = []
-    if kept:
-        first, last = date.fromisoformat(min(by_day)), date.fromisoformat(max(by_day))
-        for n in range((last - first).days + 1):
-            day = (first + timedelta(days=n)).isoformat()
-            per_day.append({"day": day, **figures(by_day.get(day, []))})
     return {
         "rows": [{"day": d, "site": s, **figures(cells[(d, s)])} for d, s in sorted(cells)],
-        "per_day": per_day,
+        "per_day": [{"day": d, **figures(by_day[d])} for d in sorted(by_day)],
         "totals": figures(kept),
     }
+
+
+def every_day(per_day: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The charts' days: ``per_day`` with the quiet days between its first and last as zeros."""
+    if not per_day:
+        return []
+    known = {d["day"]: d for d in per_day}
+    first, last = date.fromisoformat(per_day[0]["day"]), date.fromisoformat(per_day[-1]["day"])
+    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    return [known.get(day, {"day": day, **figures([])}) for day in days]
+
+
+def post_as_kiosks(
+    post: Callable[[list[dict[str, Any]], str], Any], rows: list[dict[str, Any]], batch: int
+) -> None:
+    """``post(events, kiosk_key)`` for each kiosk's events in batches, ``kiosk_key`` being
+    ``"KIOSK@SITE"``: a kiosk token may post its own kiosk's events only."""
+    by_kiosk: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_kiosk[f"{row['kiosk_id']}@{row['site']}"].append(row)
+    for key, own in sorted(by_kiosk.items()):
+        for start in range(0, len(own), batch):
+            post(own[start : start + batch], key)
+
+
+def legacy_events() -> list[dict[str, Any]]:
+    """Events of year 1 and year 9999, as stored before event times were checked (written
+    around the API): no stats window may reach them."""
+    return [
+        {
+            **generated_events(1, seed=year)[0],
+            "event_id": f"legacy-{year}",
+            "at": datetime(year, 6, 1, 12, tzinfo=UTC),
+        }
+        for year in (1, 9999)
+    ]
 
 
 @dataclass
@@ -160,7 +199,7 @@ class StatsServer:
 @contextmanager
 def serving_with_events(tmp: Path, store_url: str, count: int) -> Iterator[StatsServer]:
     """``yzt verifier serve`` on ``store_url`` (emptied first), with ``count`` generated events
-    posted through ``/v1/events`` and a token per role."""
+    posted through ``/v1/events``, the ``legacy_events`` beside them, and a token per role."""
     config_path = write_config(tmp / "data", store_url)
     engine = open_store(load_config(config_path).database_url())
     with engine.begin() as conn:
@@ -170,11 +209,20 @@ def serving_with_events(tmp: Path, store_url: str, count: int) -> Iterator[Stats
     try:
         with serving(config_path, tmp / "serve.log") as url:
             served = StatsServer(url, tokens, engine)
-            rows = generated_events(count)
-            for start in range(0, len(rows), 200):
-                batch = {"events": rows[start : start + 200]}
-                answer = httpx.post(f"{url}/v1/events", json=batch, headers=served.auth("kiosk"))
-                assert answer.json()["accepted"] == len(batch["events"]), answer.text
+
+            def post(batch: list[dict[str, Any]], kiosk: str) -> None:
+                if kiosk not in tokens:
+                    kiosk_id, site = kiosk.split("@")
+                    tokens[kiosk] = add_token(
+                        engine, name=kiosk_id, role="kiosk", kiosk_id=kiosk_id, site=site
+                    )
+                body = {"events": batch}
+                answer = httpx.post(f"{url}/v1/events", json=body, headers=served.auth(kiosk))
+                assert answer.json()["accepted"] == len(batch), answer.text
+
+            post_as_kiosks(post, generated_events(count), 200)
+            record_events(engine, legacy_events())
+            tokens["kiosk"] = tokens[min(k for k in tokens if "@" in k)]
             yield served
     finally:
         engine.dispose()

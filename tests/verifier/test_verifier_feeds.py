@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from verifier_helpers import PEPPER, csv_body, id_numbers, ndjson_body
 
 from verifier.feeds import import_feed
+from verifier.feeds.lines import NOT_UTF8
 from verifier.store.schema import card_status, health_codes, travel
 from verifier.subjects import subject_of
+from verifier.timeutil import as_utc
 
 pytest_plugins = ("verifier_fixtures",)
 CODES = "id_number,color,reason,updated_at"
@@ -115,7 +119,8 @@ def test_unusable_files_exit_2_and_never_echo_an_id_number(engine: Engine) -> No
         b"id_number,reason,updated_at\n": "missing column 'color'",
         b"color,updated_at\n": "missing column 'id_number'",
         headerless: "is the header row missing",
-        b"\xff\xfe\x00garbage\n": "not UTF-8",
+        b"\xff\xfe\x00garbage\n": "UTF-16",
+        b"id_number,\xffcolor\n": "not UTF-8",
     }
     for body, message in cases.items():
         report = run(engine, "codes", body)
@@ -158,7 +163,7 @@ def test_columns_in_any_order_and_line_numbers_past_the_first_block(engine: Engi
     assert (report.accepted, report.rejected) == (4998, 2)
     assert [(e.row, e.field, e.reason) for e in report.errors] == [
         (4202, "color", "expected one of green, red, yellow"),
-        (4502, "row", "not UTF-8 text"),
+        (4502, "row", NOT_UTF8),
     ]
     assert colors(engine)[subject_of(PEPPER, numbers[4999])] == "green"
 
@@ -202,3 +207,85 @@ def test_ndjson_values_of_the_wrong_type_are_rejected_rows(engine: Engine) -> No
         (2, "id_number"),
         (3, "updated_at"),
     ]
+
+
+def test_ndjson_that_crashed_the_import_is_rejected_rows_and_the_rows_around_them_land(
+    engine: Engine,
+) -> None:
+    numbers = id_numbers(12, seed=41)
+    good = {"color": "green", "updated_at": "2026-11-01T00:00:00Z"}
+    hostile = [
+        '"vaccine_doses": 1e999',
+        '"vaccine_doses": Infinity',
+        '"vaccine_doses": NaN',
+        '"reason": ' + "[" * 30_000 + "]" * 30_000,
+        '"reason": ' + "[" * 100_000 + "]" * 100_000,
+        '"reason": "\\ud800"',
+        '"reason": "a\\u0000b"',
+    ]
+    lines = [json.dumps({"id_number": numbers[0], **good})]
+    for number, field in zip(numbers[1:], hostile, strict=False):
+        lines.append(json.dumps({"id_number": number, **good})[:-1] + ", " + field + "}")
+    lines += [json.dumps({"id_number": n, **good}) for n in numbers[8:]]
+    report = run(engine, "codes", ("\n".join(lines) + "\n").encode(), batch_size=2)
+    assert [(e.row, e.field) for e in report.errors] == [
+        (2, "vaccine_doses"),
+        (3, "vaccine_doses"),
+        (4, "vaccine_doses"),
+        (5, "row"),
+        (6, "row"),
+        (7, "reason"),
+        (8, "reason"),
+    ]
+    assert "nested too deeply" in report.errors[3].reason
+    assert "longer than" in report.errors[4].reason
+    landed = {subject_of(PEPPER, n) for n in [numbers[0], *numbers[8:]]}
+    assert (report.accepted, report.exit_code) == (5, 1) and set(colors(engine)) == landed
+
+
+def test_a_week_date_is_refused_so_a_correction_of_the_day_is_one_row(engine: Engine) -> None:
+    (a,) = id_numbers(1, seed=43)
+    header = "id_number,place_code,visited_on,risk,updated_at"
+    first = csv_body(header, [f"{a},440106,2026-11-25,high,2026-11-26T08:00:00+08:00"])
+    week = csv_body(header, [f"{a},440106,2026-W48-3,low,2026-11-27T08:00:00+08:00"])
+    fixed = csv_body(header, [f"{a},440106,2026-11-25,low,2026-11-27T00:00:00Z"])
+    assert run(engine, "travel", first).accepted == 1
+    refused = run(engine, "travel", week)
+    assert [(e.row, e.field, e.reason) for e in refused.errors] == [
+        (2, "visited_on", "expected a date YYYY-MM-DD")
+    ]
+    assert run(engine, "travel", fixed).changed == 1
+    with engine.connect() as conn:
+        stored = conn.execute(select(travel.c.visited_on, travel.c.risk)).all()
+    assert stored == [(date(2026, 11, 25), "low")]
+
+
+def test_one_instant_written_two_ways_is_one_stored_value(engine: Engine) -> None:
+    (a,) = id_numbers(1, seed=44)
+    header = "id_number,color,updated_at,nat_at"
+    beijing = csv_body(header, [f"{a},red,2026-11-01T08:00:00+08:00,2026-10-31T20:30:00-03:30"])
+    utc = csv_body(header, [f"{a},green,2026-11-01t00:00:00.000000z,2026-11-01T00:00:00Z"])
+    assert run(engine, "codes", beijing).changed == 1
+    assert run(engine, "codes", utc).changed == 0  # the same instant: not newer
+    with engine.connect() as conn:
+        color, updated, nat = conn.execute(
+            select(health_codes.c.color, health_codes.c.updated_at, health_codes.c.nat_at)
+        ).one()
+        if engine.dialect.name == "sqlite":  # the text itself, which newer-wins compares
+            raw = conn.execute(text("SELECT updated_at, nat_at FROM health_codes")).one()
+            assert tuple(raw) == ("2026-11-01 00:00:00.000000",) * 2
+    instant = datetime(2026, 11, 1, tzinfo=UTC)
+    assert (color, as_utc(updated), as_utc(nat)) == ("red", instant, instant)
+
+
+def test_free_text_lands_exactly_as_sent_on_both_stores(engine: Engine) -> None:
+    numbers = id_numbers(5, seed=46)
+    reasons = ["\\N", "C:\\temp\\x", "它说\u3000“密接”", "\u202ereversed 😷", "'; DROP TABLE x; --"]
+    rows = [
+        {"id_number": n, "color": "yellow", "reason": r, "updated_at": "2026-11-01T00:00:00Z"}
+        for n, r in zip(numbers, reasons, strict=True)
+    ]
+    assert run(engine, "codes", ndjson_body(rows)).accepted == 5
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(health_codes.c.subject, health_codes.c.reason)).all())
+    assert stored == {subject_of(PEPPER, n): r for n, r in zip(numbers, reasons, strict=True)}

@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 from conftest import REPO, in_ci
-from fleet_sim import Served, SimKiosk, running_fleet, status_doc
+from fleet_sim import Served, SimKiosk, reader_fault, running_fleet, status_doc
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, text, update
 from verifier_helpers import Api, free_port
@@ -35,6 +35,7 @@ DASHBOARD = REPO / "deploy/grafana/yzt-fleet.json"
 NAME = re.compile(r"\byzt_[a-z0-9_]+")
 SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum")}
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+Post = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def samples(body: str) -> Samples:
@@ -56,9 +57,16 @@ async def scrape(api: Api) -> Samples:
     return samples(answer.text)
 
 
-async def post(api: Api, doc: dict[str, Any]) -> None:
-    answer = await api.client.post("/v1/heartbeat", json=doc, headers=api.auth("kiosk"))
-    assert answer.status_code == 200, answer.text
+@pytest.fixture
+def post(api: Api, kiosk_auth: Callable[[str, str], dict[str, str]]) -> Post:
+    """Post a heartbeat with the kiosk's own token."""
+
+    async def post(doc: dict[str, Any]) -> None:
+        headers = kiosk_auth(doc["kiosk_id"], doc["site"])
+        answer = await api.client.post("/v1/heartbeat", json=doc, headers=headers)
+        assert answer.status_code == 200, answer.text
+
+    return post
 
 
 def backdate(api: Api, kiosk_id: str, by: timedelta) -> None:
@@ -70,17 +78,17 @@ def backdate(api: Api, kiosk_id: str, by: timedelta) -> None:
         )
 
 
-async def test_each_kiosk_is_a_set_of_gauges_from_its_last_heartbeat(api: Api) -> None:
+async def test_each_kiosk_is_a_set_of_gauges_from_its_last_heartbeat(api: Api, post: Post) -> None:
     broken = status_doc(
         "lane-2",
         "metro-2",
-        reader={"state": "error", "detail": "the reader stopped answering"},
+        **reader_fault("READER_JAMMED", "the reader stopped answering"),
         outbox={"pending": 250, "oldest_age_s": 1800.0, "rejected": 0},
         clock_drift_s=-47.0,
     )
     for doc in (status_doc("lane-1", "hospital-a"), broken, status_doc("lane-3", "hospital-a")):
-        await post(api, doc)
-    await post(api, {"kiosk_id": "old-1", "site": "metro-2"})
+        await post(doc)
+    await post({"kiosk_id": "old-1", "site": "metro-2"})
     backdate(api, "lane-3", timedelta(minutes=10))
     found = await scrape(api)
 
@@ -114,9 +122,9 @@ async def test_each_kiosk_is_a_set_of_gauges_from_its_last_heartbeat(api: Api) -
     assert fleet_labels == {"kiosk", "site", "verdict"}
 
 
-async def test_a_kiosk_whose_row_is_gone_drops_out(api: Api) -> None:
+async def test_a_kiosk_whose_row_is_gone_drops_out(api: Api, post: Post) -> None:
     for kiosk_id in ("lane-1", "lane-9"):
-        await post(api, status_doc(kiosk_id, "hospital-a"))
+        await post(status_doc(kiosk_id, "hospital-a"))
     assert kiosk_value(await scrape(api), "yzt_fleet_reader_ok", "lane-9", "hospital-a") == 1
     with api.engine.begin() as conn:
         conn.execute(delete(heartbeats).where(heartbeats.c.kiosk_id == "lane-9"))
@@ -125,8 +133,8 @@ async def test_a_kiosk_whose_row_is_gone_drops_out(api: Api) -> None:
     assert kiosk_value(found, "yzt_fleet_reader_ok", "lane-1", "hospital-a") == 1
 
 
-async def test_a_failing_store_still_answers_metrics_and_says_so(api: Api) -> None:
-    await post(api, status_doc("lane-1", "hospital-a"))
+async def test_a_failing_store_still_answers_metrics_and_says_so(api: Api, post: Post) -> None:
+    await post(status_doc("lane-1", "hospital-a"))
     with api.engine.begin() as conn:
         conn.execute(text("ALTER TABLE heartbeats RENAME TO heartbeats_away"))
     try:
@@ -263,7 +271,7 @@ def expected_alerts(kiosks: list[SimKiosk]) -> Alerts:
     def having(*codes: str) -> list[str]:
         return sorted(k.kiosk_id for k in kiosks if k.codes & set(codes))
 
-    readers = ("READER_JAMMED", "READER_UNPLUGGED", "READER_SERVICE_DOWN", "READER_ERROR")
+    readers = ("READER_JAMMED", "READER_UNPLUGGED", "READER_CARD_PULLED", "READER_ERROR")
     return {
         "KioskOffline": {"firing": having("OFFLINE")},
         "RiskListStale": {"firing": having("RISKLIST_STALE")},

@@ -3,6 +3,7 @@ simulated kiosks: sign-in, every state and badge, filters, sign-out, and who is 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,9 +143,12 @@ def test_sign_out_ends_the_session(served: Served, context: BrowserContext) -> N
     ],
 )
 def test_sign_in_goes_only_to_pages_of_this_site(served: Served, target: str, landing: str) -> None:
-    answer = httpx.post(
-        f"{served.url}/login", data={"token": served.tokens["staff"], "next": target}
-    )
+    with httpx.Client(base_url=served.url) as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]*)"', form.text)
+        assert csrf
+        data = {"token": served.tokens["staff"], "next": target, "csrf": csrf[1]}
+        answer = client.post("/login", data=data)
     assert answer.status_code == 303 and answer.headers["location"] == landing
 
 

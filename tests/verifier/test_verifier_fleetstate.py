@@ -1,5 +1,6 @@
 """Each alert rule of verifier/fleetstate.py on status documents shaped like the kiosk's, at and
-just past its threshold, plus the fleet-wide parts: expected version, order, summary."""
+just past its threshold, plus the fleet-wide parts: expected version, order, summary; the alert
+table against the console's documentation; and stored documents that do not validate."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fleet_sim import PCSCD_GONE, status_doc
+from conftest import REPO
+from fleet_sim import PCSCD_GONE, UNPLUGGED, reader_fault, status_doc
 
 from verifier.config import FleetConfig
-from verifier.fleetstate import KioskState, Vitals, assess, assess_fleet, human_age, summarize
+from verifier.fleetstate import (
+    ALERTS,
+    KioskState,
+    Vitals,
+    assess,
+    assess_fleet,
+    human_age,
+    summarize,
+)
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 CONFIG = FleetConfig()
@@ -51,22 +61,29 @@ def test_missed_heartbeats_make_it_offline_and_hide_its_old_troubles() -> None:
 
 
 @pytest.mark.parametrize(
-    ("detail", "code", "says"),
+    ("code", "detail", "severity", "says"),
     [
-        ("the reader stopped answering", "READER_JAMMED", "stuck card"),
-        ("the card on 'ACS ACR39U' does not answer", "READER_JAMMED", "stuck card"),
-        ("reader gone: [Errno 19] No such device", "READER_UNPLUGGED", "cable"),
-        ("cannot open serial:///dev/ttyUSB0: [Errno 2]", "READER_UNPLUGGED", "cable"),
-        ("no PC/SC reader name contains 'ACS' (readers: none)", "READER_UNPLUGGED", "cable"),
-        (PCSCD_GONE, "READER_SERVICE_DOWN", "systemctl restart pcscd"),
-        ("SAM status 0x6F00", "READER_ERROR", "yzt doctor"),
+        ("READER_JAMMED", "the reader stopped answering", "critical", "stuck card"),
+        ("READER_UNPLUGGED", UNPLUGGED, "critical", "cable"),
+        ("READER_UNPLUGGED", PCSCD_GONE, "critical", "it checks pcscd"),
+        ("READER_CARD_PULLED", "the card was taken away", "warning", "leave the card still"),
+        ("READER_ERROR", "SAM status 0x6F00", "critical", "yzt doctor"),
     ],
 )
-def test_reader_faults_say_what_happened_and_what_to_do(detail: str, code: str, says: str) -> None:
-    state = judged(reader={"state": "error", "detail": detail})
+def test_reader_faults_say_what_happened_and_what_to_do(
+    code: str, detail: str, severity: str, says: str
+) -> None:
+    state = judged(**reader_fault(code, detail))
     (alert,) = state.alerts
-    assert (state.state, alert.code, alert.severity) == ("degraded", code, "critical")
+    assert (state.state, alert.code, alert.severity) == ("degraded", code, severity)
     assert detail in alert.cause.en and detail in alert.cause.zh and says in alert.action.en
+
+
+def test_the_kiosks_code_decides_the_alert_not_the_words() -> None:
+    misleading = judged(**reader_fault("READER_JAMMED", "reader gone: pcscd not found"))
+    assert [a.code for a in misleading.alerts] == ["READER_JAMMED"]
+    older_kiosk = judged(reader={"state": "error", "detail": "reader gone: unplugged"})
+    assert [a.code for a in older_kiosk.alerts] == ["READER_ERROR"], "no code: no guessing"
 
 
 def test_a_reader_not_yet_opened_is_not_an_alert() -> None:
@@ -76,8 +93,8 @@ def test_a_reader_not_yet_opened_is_not_an_alert() -> None:
 @pytest.mark.parametrize(
     "camera",
     [
-        {"camera": "lost", "camera_detail": "no new frame", "engine": "sface"},
-        {"state": "lost", "detail": "no new frame"},
+        {"state": "lost", "detail": "no new frame", "engine": "sface"},
+        {"camera": "lost", "camera_detail": "no new frame", "engine": "sface"},  # kiosks before
     ],
 )
 def test_a_lost_camera_warns_that_face_checks_are_off(camera: dict[str, Any]) -> None:
@@ -180,7 +197,7 @@ def test_the_expected_version_is_the_configured_one_else_the_clear_majority() ->
 
 def test_several_problems_at_once_are_all_listed() -> None:
     state = judged(
-        reader={"state": "error", "detail": "the reader stopped answering"},
+        **reader_fault("READER_JAMMED", "the reader stopped answering"),
         verifier={"state": "error", "last_error": "timeout"},
         outbox={"pending": 500, "oldest_age_s": 3600.0},
     )
@@ -196,6 +213,13 @@ def test_thresholds_come_from_the_config() -> None:
         FleetConfig(risklist_warn_s=90_000, risklist_stale_s=86_400)
 
 
+def nested(depth: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for _ in range(depth):
+        doc = {"x": doc}
+    return doc
+
+
 @pytest.mark.parametrize(
     "doc",
     [
@@ -204,6 +228,8 @@ def test_thresholds_come_from_the_config() -> None:
         "not a document",
         {"reader": "ok", "outbox": [1], "clock_drift_s": "fast", "counts_today": {"total": -3}},
         {"outbox": {"pending": True}, "risklist": {"age_s": float("nan")}, "version": 7},
+        {"outbox": {"pending": 3, "deep": nested(253)}, "extra": nested(253)},
+        {"outbox": nested(253), "risklist": {"age_s": "1e999"}, "clock": {"drift_s": 1e999}},
     ],
 )
 def test_a_broken_document_shows_dashes_not_an_error(doc: Any) -> None:
@@ -249,3 +275,26 @@ def test_worst_first_and_the_summary() -> None:
 )
 def test_ages_read_like_people_say_them(seconds: float | None, text: str) -> None:
     assert human_age(seconds) == text
+
+
+def test_a_stored_document_keeps_what_validates_and_drops_the_rest() -> None:
+    doc = status_doc("lane-1", "hospital-a", outbox={"pending": "many"}, extra={"x": 1})
+    doc["reader"] = {"state": "error", "detail": "id 11010519491231002X", "code": "READER_JAMMED"}
+    state = assess(
+        {"kiosk_id": "lane-1", "site": "hospital-a", "doc": doc, "received_at": NOW},
+        now=NOW,
+        config=CONFIG,
+        expected_version="1.4.0",
+    )
+    assert state.vitals.outbox_pending is None and state.vitals.counts["total"] == 212
+    assert state.vitals.reader_detail == "id [redacted]"
+    assert "11010519491231002X" not in state.alerts[0].cause.en
+
+
+def test_every_alert_has_both_languages_and_the_console_documents_each() -> None:
+    for code, wording in ALERTS.items():
+        for text in (wording.title, wording.cause, wording.action):
+            assert text.zh and text.en and text.zh != text.en, code
+    documented = (REPO / "docs/console.md").read_text(encoding="utf-8")
+    table = {line.split("`")[1] for line in documented.splitlines() if line.startswith("| `")}
+    assert table == set(ALERTS)

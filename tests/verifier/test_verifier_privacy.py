@@ -4,6 +4,7 @@ log record, metric or error answer holds any of them — on SQLite and PostgreSQ
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,9 @@ from verifier.subjects import subject_of
 pytest_plugins = ("verifier_fixtures",)
 
 
-async def test_no_id_number_anywhere(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_id_number_anywhere(
+    api: Api, kiosk_auth: Callable[[str, str], dict[str, str]], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     numbers = id_numbers(6, seed=5)
     wrong = [n[:17] + ("0" if n[17] != "0" else "1") for n in numbers[:2]]
@@ -54,7 +57,7 @@ async def test_no_id_number_anywhere(api: Api, caplog: pytest.LogCaptureFixture)
         answer = await api.client.put(f"/v1/feeds/{kind}", content=body, headers=feeder)
         texts.append(answer.text)
     assert '"rejected":2' in texts[0] and '"unusable":null' in texts[0]
-    kiosk = api.auth("kiosk")
+    kiosk = kiosk_auth("k-s", "s")
     for payload in [
         {"subject": numbers[0], "site": "s", "event_id": "e", "card": {}},
         {

@@ -1,4 +1,5 @@
-"""The periodic purge inside ``serve``: old events go, recent ones stay, the task keeps running."""
+"""The periodic purge inside ``serve``: old events and ended console sessions go, recent events
+and live sessions stay, the task keeps running."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from sqlalchemy import Engine, select
 
 from verifier.retention import purge_periodically
 from verifier.store.events import record_events
-from verifier.store.schema import events
+from verifier.store.schema import console_sessions, events
+from verifier.store.sessions import SESSION_S, start_session
+from verifier.store.tokens import add_token, find_token, revoke_token, token_hash
 
 pytest_plugins = ("verifier_fixtures",)
 
@@ -30,8 +33,18 @@ def _event(event_id: str, age_days: int) -> dict[str, object]:
     }
 
 
+def _session(engine: Engine, name: str, age_s: float) -> str:
+    token = find_token(engine, add_token(engine, name=name, role="staff"))
+    assert token is not None
+    return start_session(engine, token.id, now=datetime.now(UTC) - timedelta(seconds=age_s))
+
+
 async def test_periodic_purge(engine: Engine) -> None:
     record_events(engine, [_event("old", 31), _event("new", 29)])
+    _session(engine, "last-shift", SESSION_S + 60)
+    _session(engine, "left", 0)
+    revoke_token(engine, key="left")
+    live = _session(engine, "on-duty", 0)
     runs: list[int] = []
     task = asyncio.create_task(
         purge_periodically(engine, days=30, interval_s=0.05, on_purged=runs.append)
@@ -45,3 +58,4 @@ async def test_periodic_purge(engine: Engine) -> None:
     assert runs[0] == 1 and sum(runs) == 2
     with engine.connect() as conn:
         assert conn.execute(select(events.c.event_id)).scalars().all() == ["new"]
+        assert conn.execute(select(console_sessions.c.sha256)).scalars().all() == [token_hash(live)]

@@ -1,6 +1,7 @@
 """The /stats staff page in real headless Chromium against a real verifier process on SQLite and on
-PostgreSQL, holding a few hundred events posted through /v1/events: every number on the page,
-every bar of the charts and the CSV download equal what the test counts from the events table."""
+PostgreSQL, holding a few hundred events posted through /v1/events (and two of year 1 and 9999
+stored before event times were checked): every number on the page, every bar of the charts and
+the CSV download equal what the test counts from the events table."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
-from stats_sim import TALLIES, StatsServer, expected, serving_with_events
+from stats_sim import TALLIES, StatsServer, every_day, expected, serving_with_events
 
 from verifier.console.stats_page import count, millis, percent
+from verifier.store.sessions import start_session
+from verifier.store.tokens import find_token
 
 pytest_plugins = ("verifier_fixtures",)
 pytestmark = pytest.mark.browser
@@ -45,11 +48,15 @@ def served(
 
 @pytest.fixture
 def context(browser: Browser, served: StatsServer) -> Iterator[BrowserContext]:
-    """A browser signed in as staff (the session cookie set directly; /login has its own tests)."""
+    """A browser signed in as staff (a session opened in the store and its cookie set directly;
+    /login has its own tests)."""
     context = browser.new_context(
         viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
     )
-    cookie = {"name": "yzt_session", "value": served.tokens["staff"], "url": served.url}
+    staff = find_token(served.engine, served.tokens["staff"])
+    assert staff is not None
+    session_id = start_session(served.engine, staff.id)
+    cookie = {"name": "yzt_session", "value": session_id, "url": served.url}
     context.add_cookies([cookie])  # type: ignore[list-item]
     yield context
     context.close()
@@ -110,7 +117,7 @@ def test_charts_have_one_bar_group_per_day_scaled_to_the_figures(
 ) -> None:
     page = context.new_page()
     page.goto(f"{served.url}/stats?days=all")
-    per_day = expected(served.engine, days=None, site=None)["per_day"]
+    per_day = every_day(expected(served.engine, days=None, site=None)["per_day"])
     days = [d["day"] for d in per_day]
     assert any(d["checks"] == 0 for d in per_day)  # quiet days are drawn as empty groups
     for chart in CHARTS:
@@ -149,7 +156,8 @@ def test_filters_and_the_csv_download(served: StatsServer, context: BrowserConte
     want = expected(served.engine, days=7, site="metro-2")
     assert 0 < want["totals"]["checks"] < EVENTS
     assert_page_shows(page, want)
-    assert [g["day"] for g in chart_bars(page, "checks")] == [d["day"] for d in want["per_day"]]
+    charted = [g["day"] for g in chart_bars(page, "checks")]
+    assert charted == [d["day"] for d in every_day(want["per_day"])]
     with page.expect_download() as download:
         page.click("a.download")
     body = Path(download.value.path()).read_bytes()
@@ -173,3 +181,18 @@ def test_the_page_is_for_staff_only(served: StatsServer) -> None:
     assert page.text.count("<tr data-day=") == len(
         expected(served.engine, days=None, site=None)["rows"]
     )
+
+
+@pytest.mark.parametrize("days", ["all", "30", "99999999", "-5", "365"])
+def test_old_and_far_future_rows_cannot_blow_up_the_page(served: StatsServer, days: str) -> None:
+    """The attack as found: events of year 1 and 9999 in the store made the page 877 MB. They
+    stay outside every window; a period past retention falls back to the default 30 days."""
+    answer = httpx.get(f"{served.url}/stats?days={days}", headers=served.auth("admin"))
+    assert answer.status_code == 200
+    want = expected(served.engine, days=None if days == "all" else 30, site=None)
+    assert len(answer.content) < 200_000
+    assert answer.text.count("<tr data-day=") == len(want["rows"])
+    groups = answer.text.count('<g class="day"')
+    assert groups == 3 * len(every_day(want["per_day"])) <= 3 * 33
+    assert "0001-06-01" not in answer.text and "9999-06-01" not in answer.text
+    assert 'value="90"' not in answer.text and 'value="365"' not in answer.text  # past retention

@@ -5,7 +5,7 @@ with its pepper, the app through httpx's ASGI transport, and a risk-list signing
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -79,14 +79,36 @@ def config(tmp_path: Path, store_url: str) -> VerifierConfig:
 
 @pytest.fixture
 async def api(config: VerifierConfig) -> AsyncIterator[Api]:
+    """The app with a token per role; ``kiosk`` speaks for kiosk ``k1`` at ``hospital-a``,
+    ``kiosk-site`` for ``lane-1`` there (``kiosk_auth`` makes more)."""
     app = create_app(config)
     engine = app.state.services.engine
     tokens = {
         role: add_token(engine, name=f"t-{role}", role=role)
-        for role in ("kiosk", "feeder", "staff", "admin")
+        for role in ("feeder", "staff", "admin")
     }
-    tokens["kiosk-site"] = add_token(engine, name="lane-1", role="kiosk", site="hospital-a")
+    tokens["kiosk"] = _kiosk_token(engine, "k1", "hospital-a")
+    tokens["kiosk-site"] = _kiosk_token(engine, "lane-1", "hospital-a")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://verifier") as client:
         yield Api(client, engine, tokens)
     engine.dispose()
+
+
+@pytest.fixture
+def kiosk_auth(api: Api) -> Callable[[str, str], dict[str, str]]:
+    """``kiosk_auth(kiosk_id, site)``: the headers of that kiosk's own token (made on first
+    use), which may post heartbeats and events for that kiosk and site only."""
+
+    def auth(kiosk_id: str, site: str) -> dict[str, str]:
+        key = f"kiosk:{kiosk_id}@{site}"
+        if key not in api.tokens:
+            api.tokens[key] = _kiosk_token(api.engine, kiosk_id, site)
+        return api.auth(key)
+
+    return auth
+
+
+def _kiosk_token(engine: Engine, kiosk_id: str, site: str) -> str:
+    """As ``yzt verifier token add --role kiosk --kiosk-id ID --site SITE`` makes it."""
+    return add_token(engine, name=kiosk_id, role="kiosk", kiosk_id=kiosk_id, site=site)

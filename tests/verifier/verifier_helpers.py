@@ -77,7 +77,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(config: Path, log: Path, *, timeout_s: float = 30.0) -> Iterator[str]:
+def serving(config: Path, log: Path, *, timeout_s: float = 90.0) -> Iterator[str]:
     """``yzt verifier serve --config CONFIG`` on a free loopback port, its output in ``log``;
     yields the base URL once ``/readyz`` answers, stops it with SIGTERM afterwards."""
     port = free_port()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -12,13 +12,14 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from verifier.api.limits import RateLimiter
+from verifier.api.limits import FailedAuth, RateLimiter, address_key
 from verifier.api.metrics import Metrics
 from verifier.config import VerifierConfig
 from verifier.policy import Profile
 from verifier.risklist.publisher import Publisher
 from verifier.store.people import SqliteFacts
-from verifier.store.tokens import TokenInfo, find_token, token_hash
+from verifier.store.pg_facts import PgFacts
+from verifier.store.tokens import TokenInfo, bind_token, find_token, token_hash
 
 
 @dataclass
@@ -30,12 +31,14 @@ class Services:
     pepper: bytes
     profiles: dict[str, Profile]
     limiter: RateLimiter
+    auth_failures: FailedAuth
     metrics: Metrics
     publisher: Publisher
     token_cache: TTLCache[str, TokenInfo] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=5.0)
     )
     sqlite_facts: SqliteFacts | None = None
+    pg_facts: PgFacts | None = None
 
     def profile_for(self, site: str) -> Profile:
         """The site's profile, else the configured default."""
@@ -60,39 +63,61 @@ async def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
-SESSION_COOKIE = "yzt_session"
-"""Staff who sign in on a console page carry their token in this HttpOnly cookie."""
+MAX_TOKEN_CHARS = 512
+"""Longer is no token of ours: refused (and counted as a failure) without a lookup."""
 
 
 def presented_token(request: Request) -> str:
-    """The bearer token from the ``Authorization`` header, else from the session cookie."""
+    """The bearer token from the ``Authorization`` header (the API takes no cookie)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.cookies.get(SESSION_COOKIE, "").strip()
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def client_address(request: Request) -> str:
+    """Whose failed authentications a request counts towards (see ``FailedAuth``)."""
+    return address_key(request.client.host if request.client else None)
+
+
+def too_many_failures(wait: float) -> HTTPException:
+    """The 429 for a client address over its failed-authentication budget."""
+    retry = {"Retry-After": str(math.ceil(wait))}
+    return HTTPException(429, "too many failed authentications from this address", headers=retry)
+
+
+def admit(services: Services, info: TokenInfo, roles: tuple[str, ...]) -> TokenInfo:
+    """``info`` if its role is one of ``roles`` and it is within its rate: else 403 or 429."""
+    if info.role not in roles:
+        raise HTTPException(403, f"role {info.role} may not use this; needs {'/'.join(roles)}")
+    wait = services.limiter.take(info.id)
+    if wait > 0:
+        retry = {"Retry-After": str(math.ceil(wait))}
+        raise HTTPException(429, "rate limit for this token exceeded", headers=retry)
+    return info
 
 
 def require(*roles: str) -> Callable[..., Awaitable[TokenInfo]]:
-    """A dependency admitting tokens of ``roles`` (header or session cookie): 401 without a
-    valid token, 403 for another role, 429 over the token's rate."""
+    """A dependency admitting bearer tokens of ``roles``: 401 without a valid token, 403 for
+    another role, 429 over the token's rate or when the client address has failed too often
+    (then the store is not asked at all)."""
 
     async def check(request: Request) -> TokenInfo:
         services: Services = request.app.state.services
         token = presented_token(request)
         if not token:
             raise HTTPException(401, "missing bearer token", headers=UNAUTHORIZED)
-        info = services.token_cache.get(token_hash(token))
+        key = token_hash(token)
+        info = services.token_cache.get(key)
         if info is None:
-            info = await run_in_threadpool(services.lookup_token, token)
+            address = client_address(request)
+            wait = services.auth_failures.retry_after(address, key)
+            if wait > 0:
+                raise too_many_failures(wait)
+            if len(token) <= MAX_TOKEN_CHARS:
+                info = await run_in_threadpool(services.lookup_token, token)
+            services.auth_failures.record(address, key, ok=info is not None)
         if info is None:
             raise HTTPException(401, "unknown or revoked token", headers=UNAUTHORIZED)
-        if info.role not in roles:
-            raise HTTPException(403, f"role {info.role} may not use this; needs {'/'.join(roles)}")
-        wait = services.limiter.take(info.id)
-        if wait > 0:
-            retry = {"Retry-After": str(math.ceil(wait))}
-            raise HTTPException(429, "rate limit for this token exceeded", headers=retry)
-        return info
+        return admit(services, info, roles)
 
     return check
 
@@ -101,6 +126,50 @@ def check_site(token: TokenInfo, site: str) -> None:
     """A token bound to a site speaks for that site only."""
     if token.site is not None and token.site != site:
         raise HTTPException(403, f"this token is for site {token.site}, not {site}")
+
+
+Claim = tuple[str, str, str]
+"""Where a body names a kiosk (a field path prefix such as ``events[3].``), its id and site."""
+REISSUE = "issue one: yzt verifier token add --role kiosk --kiosk-id ID --site SITE"
+
+
+def check_kiosk(services: Services, token: TokenInfo, claims: Sequence[Claim]) -> None:
+    """A kiosk token speaks for its own kiosk and site only: 403 naming the first field that
+    names another, and what the token is for, before anything is stored. A token issued before
+    tokens named their kiosk binds to the one kiosk a request names, on its first use."""
+    if not claims:
+        return
+    bound = token
+    if token.kiosk_id is None:
+        first, kiosk_id, site = claims[0]
+        for where, other_kiosk, other_site in claims[1:]:
+            if (other_kiosk, other_site) != (kiosk_id, site):
+                field = "kiosk_id" if other_kiosk != kiosk_id else "site"
+                raise HTTPException(403, f"{where}{field}: a token speaks for one kiosk only")
+        found = bind_token(services.engine, token.id, kiosk_id=kiosk_id, site=site)
+        if found is None:
+            raise HTTPException(401, "unknown or revoked token", headers=UNAUTHORIZED)
+        if found.kiosk_id is None:
+            if found.site not in (None, site):
+                raise HTTPException(403, f"{first}site: this token belongs to site {found.site}")
+            raise HTTPException(
+                403,
+                f"{first}kiosk_id: that kiosk has a token of its own, and this one (issued "
+                f"before tokens named their kiosk) cannot take it over; {REISSUE}",
+            )
+        bound = found
+    for where, kiosk_id, site in claims:
+        if kiosk_id != bound.kiosk_id:
+            field, other = "kiosk_id", "kiosk"
+        elif site != bound.site:
+            field, other = "site", "site"
+        else:
+            continue
+        raise HTTPException(
+            403,
+            f"{where}{field}: this token belongs to kiosk {bound.kiosk_id} at site "
+            f"{bound.site} and speaks for no other {other}",
+        )
 
 
 def scoped_site(token: TokenInfo, site: str | None) -> str | None:

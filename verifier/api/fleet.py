@@ -1,28 +1,76 @@
 """``POST /v1/heartbeat`` (kiosk) and ``GET /v1/fleet`` (staff): every kiosk's last status, with
-the state and alerts the staff console shows (verifier/fleetstate.py)."""
+the state and alerts the staff console shows (verifier/fleetstate.py).
+
+A heartbeat is stored only when it names the token's own kiosk and site (``check_kiosk``), and
+only as typed and redacted by verifier/api/heartbeat.py; the fleet serves stored documents read
+back the same way, so a row stored before typing cannot break the answer.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from verifier.api.deps import (
     KioskAuth,
     Services,
     ServicesDep,
     StaffAuth,
-    check_site,
+    check_kiosk,
     scoped_site,
 )
-from verifier.api.models import Heartbeat
+from verifier.api.heartbeat import Heartbeat, served
 from verifier.fleetstate import KioskState, State, assess_fleet, summarize
 from verifier.store.heartbeats import last_heartbeats, record_heartbeat
 from verifier.timeutil import iso, utcnow
 
 router = APIRouter()
+
+
+class HeartbeatAnswer(BaseModel):
+    server_time: str
+
+
+class Said(BaseModel):
+    zh: str
+    en: str
+
+
+class AlertAnswer(BaseModel):
+    code: str
+    severity: Literal["critical", "warning"]
+    title: Said
+    cause: Said
+    action: Said
+
+
+class Summary(BaseModel):
+    total: int
+    offline: int
+    degraded: int
+    online: int
+    with_alerts: int
+
+
+class FleetKiosk(BaseModel):
+    kiosk_id: str
+    site: str
+    doc: Heartbeat
+    received_at: str
+    online: bool
+    state: State
+    last_seen_s: float
+    alerts: list[AlertAnswer]
+
+
+class FleetAnswer(BaseModel):
+    server_time: str
+    summary: Summary
+    kiosks: list[FleetKiosk]
 
 
 @dataclass(frozen=True)
@@ -31,7 +79,6 @@ class FleetView:
 
     server_time: datetime
     kiosks: list[KioskState]
-    docs: dict[str, Any]
     summary: dict[str, int]
     sites: list[str]
 
@@ -39,30 +86,34 @@ class FleetView:
 def fleet_view(services: Services, *, site: str | None, state: State | None) -> FleetView:
     """Every kiosk assessed (the expected version is the whole fleet's), then filtered."""
     now = utcnow()
-    rows = last_heartbeats(services.engine)
-    everyone = assess_fleet(rows, now=now, config=services.config.fleet)
+    everyone = assess_fleet(last_heartbeats(services.engine), now=now, config=services.config.fleet)
     at_site = [k for k in everyone if site is None or k.site == site]
     return FleetView(
         server_time=now,
         kiosks=[k for k in at_site if state is None or k.state == state],
-        docs={row["kiosk_id"]: row["doc"] for row in rows},
         summary=summarize(at_site),
         sites=sorted({k.site for k in everyone}),
     )
 
 
 @router.post("/v1/heartbeat", tags=["kiosk"], summary="A kiosk's status document")
-def heartbeat(body: Heartbeat, token: KioskAuth, services: ServicesDep) -> dict[str, str]:
-    """Stored as the kiosk's latest; the answer's ``server_time`` lets it measure clock drift."""
-    check_site(token, body.site)
+def heartbeat(body: Heartbeat, token: KioskAuth, services: ServicesDep) -> HeartbeatAnswer:
+    """Stored as the kiosk's latest; the answer's ``server_time`` lets it measure clock drift.
+    A body naming another kiosk or site than the token's is refused (403), nothing stored."""
+    check_kiosk(services, token, [("", body.kiosk_id, body.site)])
     now = utcnow()
-    record_heartbeat(
-        services.engine, kiosk_id=body.kiosk_id, site=body.site, doc=body.model_dump(), at=now
-    )
-    return {"server_time": iso(now)}
+    doc = body.model_dump(mode="json", exclude_unset=True)
+    record_heartbeat(services.engine, kiosk_id=body.kiosk_id, site=body.site, doc=doc, at=now)
+    return HeartbeatAnswer(server_time=iso(now))
 
 
-@router.get("/v1/fleet", tags=["staff"], summary="Every kiosk's last heartbeat, state and alerts")
+@router.get(
+    "/v1/fleet",
+    tags=["staff"],
+    summary="Every kiosk's last heartbeat, state and alerts",
+    response_model=FleetAnswer,
+    response_model_exclude_unset=True,
+)
 def fleet(
     token: StaffAuth,
     services: ServicesDep,
@@ -79,7 +130,7 @@ def fleet(
             {
                 "kiosk_id": k.kiosk_id,
                 "site": k.site,
-                "doc": view.docs[k.kiosk_id],
+                "doc": served(k.kiosk_id, k.site, k.status),
                 "received_at": iso(k.received_at),
                 "online": k.state != "offline",
                 "state": k.state,

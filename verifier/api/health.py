@@ -20,7 +20,9 @@ async def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/readyz", summary="The store answers")
+@router.get(
+    "/readyz", summary="The store answers", responses={503: {"description": "The store does not"}}
+)
 async def readyz(services: ServicesDep) -> JSONResponse:
     try:
         await run_in_threadpool(ping, services.engine)
@@ -29,7 +31,12 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(services: ServicesDep) -> Response:
     """In a thread: the fleet gauges query the store (verifier/api/fleet_metrics.py)."""
     body = await run_in_threadpool(generate_latest, services.metrics.registry)

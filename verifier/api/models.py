@@ -56,7 +56,10 @@ class Event(_Strict):
     event_id: Name
     kiosk_id: Name
     site: Name
-    at: AwareDatetime
+    at: AwareDatetime = Field(
+        description="the tap; within privacy.retention_days before and limits.clock_skew_s "
+        "after the server's clock, else 422"
+    )
     verdict: Literal["PASS", "CHECK", "DENY"]
     reasons: list[Reason] = Field(max_length=16)
     source: Literal["online", "cache", "risklist", "none"]
@@ -68,11 +71,3 @@ class Event(_Strict):
 
 class EventBatch(_Strict):
     events: list[Event] = Field(max_length=1000)
-
-
-class Heartbeat(BaseModel):
-    """The kiosk's status document; the keys beyond these are stored as sent."""
-
-    model_config = ConfigDict(extra="allow")
-    kiosk_id: Name
-    site: Name

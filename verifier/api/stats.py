@@ -2,7 +2,8 @@
 day and site, shares and the p95 tap → verdict time — never a subject (docs/stats.md).
 
 ``stats_view`` is the one place the figures are put together; the JSON, the CSV and the /stats
-page all show it.
+page all show it. Every answer covers a bounded window of days — at most what retention keeps —
+and lists only the days that have events, so its size follows the data, not the calendar.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
+from verifier.api.clock import ClockWindow
 from verifier.api.deps import Services, ServicesDep, StaffAuth, scoped_site
+from verifier.config import VerifierConfig
 from verifier.store.events import count_events, day_site_counts, event_counts, latency_p95
 from verifier.timeutil import utcnow
 
@@ -36,97 +40,143 @@ CSV_COLUMNS = {
     "p95_ms": "p95 毫秒 ms",
 }
 FORMULA_START = ("=", "+", "-", "@")
-DaysQuery = Query(None, ge=1, le=3650, description="only the last N days (UTC dates)")
+DaysQuery = Query(
+    None,
+    ge=1,
+    le=3650,
+    description="only the last N days (UTC dates), at most privacy.retention_days; "
+    "without it, everything retention keeps",
+)
 SiteQuery = Query(None, max_length=64)
 
 
 @dataclass(frozen=True)
-class StatsView:
-    """The figures within a window: ``rows`` per day × site, ``per_day`` (every day from the
-    first to the last with events, quiet days as zeros) and ``totals``."""
+class Window:
+    """The days shown, ``since`` to ``until`` inclusive (``YYYY-MM-DD``, the kiosks' dates)."""
 
-    since: str | None
+    since: str
+    until: str
+
+
+def stats_window(config: VerifierConfig, days: int | None, now: datetime | None = None) -> Window:
+    """The last ``days`` days, today (UTC) included, or with None every day an event may still
+    be kept on; never past the last day an accepted event can carry (the server's clock plus
+    ``limits.clock_skew_s``, in a zone up to a day ahead). ``days`` beyond the retention is a
+    422: those events are purged."""
+    retention = config.privacy.retention_days
+    if days is not None and days > retention:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "less_than_equal",
+                    "loc": ("query", "days"),
+                    "msg": f"must be at most {retention} (privacy.retention_days): older events "
+                    "are purged; leave days out for everything kept",
+                    "input": None,
+                }
+            ]
+        )
+    clock = ClockWindow.of(config, now)
+    day = timedelta(days=1)
+    first = (clock.earliest - day).date() if days is None else (clock.now - (days - 1) * day).date()
+    return Window(first.isoformat(), (clock.latest + day).date().isoformat())
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """The figures within a window: ``rows`` per day × site, ``per_day`` (the days with
+    events, in order) and ``totals``."""
+
+    window: Window
     site: str | None
     rows: list[dict[str, Any]]
     per_day: list[dict[str, Any]]
     totals: dict[str, Any]
 
 
-def since_day(days: int | None) -> str | None:
-    """The first day of "the last ``days`` days", today (UTC) included."""
-    return None if days is None else (utcnow().date() - timedelta(days=days - 1)).isoformat()
-
-
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _with_shares(tallies: dict[str, Any], p95: float | None) -> dict[str, Any]:
+def _with_shares(tallies: dict[str, int], p95: float | None) -> dict[str, Any]:
     checks = tallies["checks"]
     return {
-        **tallies,
+        **{name: tallies[name] for name in TALLIES},
         "elder_share": _share(tallies["elder"], checks),
         "offline_share": _share(tallies["offline"], checks),
         "p95_ms": p95,
     }
 
 
-def _every_day(first: str, last: str) -> list[str]:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-
-
-def stats_view(services: Services, *, since: str | None, site: str | None) -> StatsView:
-    """Counts from one grouped query; p95 per day × site, per day and overall from three
-    (a percentile cannot be summed from smaller groups)."""
+def stats_view(services: Services, *, window: Window, site: str | None) -> StatsView:
+    """Counts per day × site from one grouped read of the tallies, summed into days and
+    totals; p95 per day × site, per day and overall (a percentile cannot be summed from smaller
+    groups; at one site a day is its one cell), each group's n summed from the same read."""
     engine = services.engine
-    counts = day_site_counts(engine, since_day=since, site=site)
-    p95_cell = latency_p95(engine, by=("day", "site"), since_day=since, site=site)
-    p95_day = latency_p95(engine, by=("day",), since_day=since, site=site)
-    p95_all = latency_p95(engine, since_day=since, site=site).get(())
-    rows = [_with_shares(r, p95_cell.get((r["day"], r["site"]))) for r in counts]
-    zero = dict.fromkeys(TALLIES, 0)
-    days: dict[str, dict[str, int]] = {}
-    if counts:
-        days = {day: dict(zero) for day in _every_day(counts[0]["day"], counts[-1]["day"])}
-    for r in counts:
-        for name in TALLIES:
-            days[r["day"]][name] += r[name]
-    per_day = [{"day": day, **_with_shares(t, p95_day.get((day,)))} for day, t in days.items()]
-    totals = {name: sum(r[name] for r in counts) for name in TALLIES}
-    return StatsView(since, site, rows, per_day, _with_shares(totals, p95_all))
+    where = {"since_day": window.since, "until_day": window.until, "site": site}
+    cells = day_site_counts(engine, **where)
+    days: dict[tuple[str, ...], dict[str, int]] = {}
+    total = dict.fromkeys((*TALLIES, "timed"), 0)
+    for cell in cells:
+        day = days.setdefault((cell["day"],), dict.fromkeys((*TALLIES, "timed"), 0))
+        for name in (*TALLIES, "timed"):
+            day[name] += cell[name]
+            total[name] += cell[name]
+    p95_cell = latency_p95(
+        engine,
+        by=("day", "site"),
+        sizes={(c["day"], c["site"]): c["timed"] for c in cells},
+        **where,
+    )
+    p95_day = (
+        {(day,): p95 for (day, _site), p95 in p95_cell.items()}
+        if site is not None
+        else latency_p95(
+            engine, by=("day",), sizes={k: d["timed"] for k, d in days.items()}, **where
+        )
+    )
+    p95_all = latency_p95(engine, sizes={(): total["timed"]}, **where).get(())
+    rows = [
+        {"day": c["day"], "site": c["site"], **_with_shares(c, p95_cell.get((c["day"], c["site"])))}
+        for c in cells
+    ]
+    per_day = [{"day": day, **_with_shares(d, p95_day.get((day,)))} for (day,), d in days.items()]
+    return StatsView(window, site, rows, per_day, _with_shares(total, p95_all))
 
 
-@router.get("/v1/stats", summary="Verdict counts, shares and p95 latency")
+@router.get(
+    "/v1/stats",
+    summary="Verdict counts, shares and p95 latency",
+    response_model=dict[str, Any],
+)
 def stats(
     token: StaffAuth,
     services: ServicesDep,
     days: int | None = DaysQuery,
     site: str | None = SiteQuery,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """``total`` is every stored event (a site-bound token's: its site's); the rest is within
-    the filters."""
+    the filters. Sent as built (plain JSON values already): FastAPI's generic encoder would take
+    longer over the thousands of counts than the store takes to count them."""
     site = scoped_site(token, site)
-    since = since_day(days)
-    counts = event_counts(services.engine, since_day=since, site=site)
-    by_verdict = {"PASS": 0, "CHECK": 0, "DENY": 0}
-    elder = 0
-    for row in counts:
-        by_verdict[row["verdict"]] = by_verdict.get(row["verdict"], 0) + row["count"]
-        elder += row["count"] if row["age_band"] == "60+" else 0
-    view = stats_view(services, since=since, site=site)
-    return {
+    window = stats_window(services.config, days)
+    view = stats_view(services, window=window, site=site)
+    where = {"since_day": window.since, "until_day": window.until, "site": site}
+    totals = view.totals
+    answer = {
         "total": count_events(services.engine, site=token.site),
-        "since": since,
+        "since": window.since,
+        "until": window.until,
         "site": site,
-        "counted": sum(by_verdict.values()),
-        "elder": elder,
-        "by_verdict": by_verdict,
-        "counts": counts,
+        "counted": totals["checks"],
+        "elder": totals["elder"],
+        "by_verdict": {verdict: totals[verdict.lower()] for verdict in ("PASS", "CHECK", "DENY")},
+        "counts": event_counts(services.engine, **where),
         "days": view.rows,
         "per_day": view.per_day,
-        "totals": view.totals,
+        "totals": totals,
     }
+    return JSONResponse(answer)
 
 
 def _cell(value: Any) -> str:
@@ -148,7 +198,12 @@ def stats_csv_text(view: StatsView) -> str:
     return out.getvalue()
 
 
-@router.get("/v1/stats.csv", summary="The per day × site figures as CSV (UTF-8 with BOM)")
+@router.get(
+    "/v1/stats.csv",
+    summary="The per day × site figures as CSV (UTF-8 with BOM)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def stats_csv(
     token: StaffAuth,
     services: ServicesDep,
@@ -156,7 +211,8 @@ def stats_csv(
     site: str | None = SiteQuery,
 ) -> Response:
     """The BOM makes Excel read the file as UTF-8 (the header is in Chinese and English)."""
-    view = stats_view(services, since=since_day(days), site=scoped_site(token, site))
+    window = stats_window(services.config, days)
+    view = stats_view(services, window=window, site=scoped_site(token, site))
     name = f"yzt-stats-{utcnow().date().isoformat()}.csv"
     return Response(
         ("\ufeff" + stats_csv_text(view)).encode("utf-8"),

@@ -6,6 +6,7 @@ Everything shown comes from ``stats_view`` (verifier/api/stats.py), the same fig
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from verifier.api.deps import Services, scoped_site
-from verifier.api.stats import StatsView, since_day, stats_view
+from verifier.api.stats import TALLIES, StatsView, stats_view, stats_window
 from verifier.console.auth import StaffPage
 from verifier.console.charts import Series, bar_chart
 from verifier.console.templating import templates
@@ -43,16 +44,43 @@ def millis(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} ms"
 
 
-def chosen_days(days: str | None) -> int | None:
-    """The page's window: one of ``DAY_CHOICES``, ``all`` (None), else the default."""
+def day_choices(retention_days: int) -> list[int]:
+    """The periods offered: those retention keeps (``all`` covers the rest)."""
+    return [d for d in DAY_CHOICES if d <= retention_days]
+
+
+def chosen_days(days: str | None, retention_days: int) -> int | None:
+    """The page's window: an offered choice, ``all`` (None), else the default (``all`` when
+    retention is shorter than the default)."""
+    choices = day_choices(retention_days)
     if days == ALL:
         return None
-    return next((d for d in DAY_CHOICES if str(d) == days), DEFAULT_DAYS)
+    chosen = next((d for d in choices if str(d) == days), None)
+    return chosen or (DEFAULT_DAYS if DEFAULT_DAYS in choices else None)
+
+
+def chart_days(view: StatsView) -> list[dict[str, Any]]:
+    """``per_day`` with the quiet days between the first and the last drawn as empty slots
+    (zero checks, no share, no p95): a gap in time shows as one. At most the window's days,
+    which retention bounds."""
+    if not view.per_day:
+        return []
+    known = {d["day"]: d for d in view.per_day}
+    first = date.fromisoformat(view.per_day[0]["day"])
+    span = (date.fromisoformat(view.per_day[-1]["day"]) - first).days + 1
+    quiet = {
+        **dict.fromkeys(TALLIES, 0),
+        "elder_share": None,
+        "offline_share": None,
+        "p95_ms": None,
+    }
+    days = [(first + timedelta(days=n)).isoformat() for n in range(span)]
+    return [known.get(day, {"day": day, **quiet}) for day in days]
 
 
 def charts(view: StatsView) -> dict[str, Markup]:
     """Checks per day stacked by verdict, share decided offline, p95 tap → verdict."""
-    per_day = view.per_day
+    per_day = chart_days(view)
     days = [d["day"] for d in per_day]
 
     def series(key: str, label: str, field: str | None = None) -> Series:
@@ -83,9 +111,10 @@ def charts(view: StatsView) -> dict[str, Markup]:
 
 
 def _figures(services: Services, days: int | None, site: str | None) -> dict[str, Any]:
-    since = since_day(days)
-    view = stats_view(services, since=since, site=site)
-    return {"view": view, "sites": event_sites(services.engine, since_day=since)}
+    window = stats_window(services.config, days)
+    view = stats_view(services, window=window, site=site)
+    sites = event_sites(services.engine, since_day=window.since, until_day=window.until)
+    return {"view": view, "sites": sites}
 
 
 @router.get("/stats", response_class=HTMLResponse)
@@ -95,10 +124,11 @@ async def stats_page(
     days: Annotated[str | None, Query(max_length=8)] = None,
     site: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The figures for the last ``days`` days (7, 30, 90, 365 or ``all``) at ``site`` (empty:
-    every site); an unknown ``days`` means the default 30."""
+    """The figures for the last ``days`` days (7, 30, 90 or 365 as far as retention keeps
+    them, or ``all``) at ``site`` (empty: every site); an unknown ``days`` means the default."""
     services: Services = request.app.state.services
-    window = chosen_days(days)
+    retention = services.config.privacy.retention_days
+    window = chosen_days(days, retention)
     site = scoped_site(staff, site or None)
     figures = await run_in_threadpool(_figures, services, window, site)
     view: StatsView = figures["view"]
@@ -113,9 +143,10 @@ async def stats_page(
         else [staff.site],
         "site": site,
         "days": window or ALL,
-        "day_choices": DAY_CHOICES,
+        "day_choices": day_choices(retention),
+        "retention_days": retention,
         "verdicts": VERDICTS,
-        "csv_url": "/v1/stats.csv?" + urlencode({k: v for k, v in csv_query.items() if v}),
+        "csv_url": "/stats.csv?" + urlencode({k: v for k, v in csv_query.items() if v}),
         "count": count,
         "percent": percent,
         "millis": millis,

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from verifier.feeds.lines import FeedUnusable, Readable
 from verifier.feeds.rows import RowError, validator
-from verifier.feeds.source import FeedUnusable, parse_feed
+from verifier.feeds.source import Format, parse_feed
 from verifier.feeds.writer import FeedWriter
+from verifier.store import StoreError
 
 if TYPE_CHECKING:
     from verifier.risklist.publisher import Publisher
@@ -72,21 +74,24 @@ def import_feed(
     engine: Engine,
     pepper: bytes,
     kind: str,
-    chunks: Iterable[bytes],
+    source: Readable | Iterable[bytes],
     *,
+    fmt: Format | None = None,
     batch_size: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
     publisher: Publisher | None = None,
 ) -> ImportReport:
-    """Import one feed from an iterable of lines (a binary file works). Accepted rows are
-    committed batch by batch, so a bad row never costs the good ones; a batch is written while
-    the next one is parsed. Once rows are stored, ``publisher`` puts them on the risk list."""
+    """Import one feed from a binary file (or an iterable of byte chunks) in format ``fmt``
+    (None: told by its first line). Accepted rows are committed batch by batch, so a bad row
+    never costs the good ones; a batch is written while the next one is parsed. Once rows are
+    stored, ``publisher`` puts them on the risk list. Raises StoreError when the store fails
+    (the batches before it stay committed)."""
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     report = ImportReport(kind)
     try:
-        lines, parsed = parse_feed(kind, chunks)
+        lines, parsed = parse_feed(kind, source, fmt)
     except FeedUnusable as exc:
         report.unusable = str(exc)
         return report
@@ -142,7 +147,13 @@ class _Pipeline:
 
     def wait(self) -> None:
         if self.pending is not None:
-            self.report.changed += self.pending.result()
+            try:
+                self.report.changed += self.pending.result()
+            except StoreError as exc:
+                raise StoreError(
+                    f"{exc}; the {self.report.accepted} rows before it are stored: import "
+                    "the file again once the store is fixed (stored rows stay as they are)"
+                ) from None
             self.report.accepted += self.pending_rows
             self.pending = None
 

@@ -4,14 +4,14 @@ cost more than the whole rest of the import). A bad row raises RowError naming t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from verifier.idnumber import id_number_problem, normalize_id_number
+from verifier.idnumber import ID_SHAPED, id_number_problem, normalize_id_number
 from verifier.subjects import SubjectHasher, is_subject
-from verifier.timeutil import SQLITE_FORMAT, parse_day, parse_instant
+from verifier.timeutil import parse_day, parse_instant, sqlite_text
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required, optional) besides the identity column (id_number or subject)
@@ -24,6 +24,7 @@ COLORS = frozenset({"green", "yellow", "red"})
 RISKS = frozenset({"low", "medium", "high"})
 STATUSES = frozenset({"ok", "lost", "stolen", "revoked"})
 FUTURE_SLACK = timedelta(days=1)
+EARLIEST = date(2000, 1, 1)
 
 Row = tuple[Any, ...]
 Validator = Callable[[Row], Row]
@@ -45,63 +46,135 @@ class RowError(Exception):
         self.reason = reason
 
 
-def _text(name: str, value: Any, *, limit: int, required: bool = True) -> str:
-    if value is None or value == "":
-        if required:
-            raise RowError(name, "missing")
-        return ""
-    if not isinstance(value, str):
-        raise RowError(name, "expected text")
-    if len(value) > limit:
-        raise RowError(name, f"longer than {limit} characters")
-    return value
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Fifteen digits or more (an 18-character number, perhaps spaced or full-width), or the
+2017 foreigner number's shape: free text holding one would put it in the database."""
+_PLACE_CODE = re.compile("[0-9A-Za-z._-]{1,32}")
+_DOSES = {str(n): n for n in range(21)}
+DAY_FORM = "expected a date YYYY-MM-DD"
+INSTANT_FORM = "expected an RFC 3339 date-time with Z or an offset (2026-11-01T08:00:00+08:00)"
+MEMO = 4096
+"""Values remembered per kind of check: exports repeat the same few over thousands of rows."""
 
 
 def _choice(name: str, value: Any, allowed: frozenset[str]) -> str:
-    if not isinstance(value, str) or value not in allowed:  # a JSON list is not even hashable
+    if type(value) is not str or value not in allowed:  # a JSON list is not even hashable
         raise RowError(name, f"expected one of {', '.join(sorted(allowed))}")
     return value
 
 
 def _doses(value: Any) -> int | None:
-    if value is None or value == "":
+    """A whole number 0–20: CSV digits or a JSON integer (not 3.0, true, 1e999 or NaN)."""
+    if type(value) is str:
+        doses = _DOSES.get(value)
+        if doses is not None:
+            return doses
+        if value == "":
+            return None
+    elif value is None:
         return None
-    try:
-        doses = int(value)
-    except (TypeError, ValueError):
-        raise RowError("vaccine_doses", "expected a whole number") from None
-    if not 0 <= doses <= 20:
-        raise RowError("vaccine_doses", "expected 0 to 20")
-    return doses
+    elif type(value) is int and 0 <= value <= 20:
+        return value
+    raise RowError("vaccine_doses", "expected a whole number from 0 to 20")
 
 
-class Stamps:
-    """Feed timestamps → the store's canonical UTC text; rejects the far future, which would
-    otherwise block every later correction."""
+class Texts:
+    """Free text as stored: no control characters or lone surrogates (one line, storable on
+    both databases), and nothing shaped like an ID number (it would land in the database)."""
 
-    def __init__(self, now: datetime) -> None:
-        self.latest = now + FUTURE_SLACK
-        self.text = lru_cache(maxsize=4096)(self._text)
+    def __init__(self) -> None:
+        self.good: set[str] = set()
 
-    def _text(self, value: str) -> str:
-        instant = parse_instant(value)
-        if instant > self.latest:
-            raise OverflowError
-        return instant.strftime(SQLITE_FORMAT)
-
-    def field(self, name: str, value: Any, *, required: bool = True) -> str | None:
+    def __call__(self, name: str, value: Any, limit: int, required: bool = False) -> str:
+        if type(value) is str and value in self.good and len(value) <= limit:
+            return value
         if value is None or value == "":
             if required:
                 raise RowError(name, "missing")
-            return None
-        if not isinstance(value, str):
-            raise RowError(name, "expected an ISO 8601 date-time")
+            return ""
+        if type(value) is not str:
+            raise RowError(name, "expected text")
+        if len(value) > limit:
+            raise RowError(name, f"longer than {limit} characters")
+        if not value.isprintable() and (bad := _CONTROL.search(value)) is not None:
+            raise RowError(name, f"character U+{ord(bad[0]):04X} (a control or lone surrogate)")
+        if ID_SHAPED.search(value) is not None:
+            raise RowError(name, "looks like it holds an ID number; free text must not carry one")
+        _remember(self.good, value)
+        return value
+
+    def place_code(self, value: Any) -> str:
+        code = self("place_code", value, 32, required=True)
+        if _PLACE_CODE.fullmatch(code) is None:
+            raise RowError("place_code", "expected letters, digits, '.', '_' or '-'")
+        return code
+
+
+class Stamps:
+    """Feed dates and instants → the store's forms (a day as ``YYYY-MM-DD``, an instant as the
+    canonical UTC text), between ``EARLIEST`` and a day past ``now``: a far-future update would
+    block every later correction, a year-1 placeholder is no record at all."""
+
+    def __init__(self, now: datetime) -> None:
+        self.latest = now + FUTURE_SLACK
+        self.earliest = datetime.combine(EARLIEST, time(), UTC)
+        self.instants: dict[str, str] = {}
+        self.days: set[str] = set()
+
+    def field(self, name: str, value: Any, required: bool = True) -> str | None:
+        """An instant as the store's UTC text (None: empty and not ``required``)."""
+        if type(value) is str:
+            text = self.instants.get(value)
+            if text is not None:
+                return text
+            if value:
+                return self._instant(name, value)
+        elif value is not None:
+            raise RowError(name, INSTANT_FORM)
+        if required:
+            raise RowError(name, "missing")
+        return None
+
+    def day(self, name: str, value: Any) -> str:
+        """A day as given: ``parse_day`` takes the one written form that is also stored."""
+        if type(value) is str and value in self.days:
+            return value
+        if value is None or value == "":
+            raise RowError(name, "missing")
+        if type(value) is not str:
+            raise RowError(name, DAY_FORM)
         try:
-            return self.text(value)
+            day = parse_day(value)
         except ValueError:
-            raise RowError(name, "expected an ISO 8601 date-time") from None
+            raise RowError(name, DAY_FORM) from None
+        self._bound(name, datetime.combine(day, time(), UTC))
+        _remember(self.days, value)
+        return value
+
+    def _instant(self, name: str, value: str) -> str:
+        try:
+            instant = parse_instant(value)
+        except ValueError:
+            raise RowError(name, INSTANT_FORM) from None
         except OverflowError:
-            raise RowError(name, "more than a day in the future") from None
+            raise RowError(name, f"outside {EARLIEST.isoformat()} to a day from now") from None
+        self._bound(name, instant)
+        if len(self.instants) >= MEMO:
+            self.instants.clear()
+        text = self.instants[value] = sqlite_text(instant)
+        return text
+
+    def _bound(self, name: str, instant: datetime) -> None:
+        if instant > self.latest:
+            raise RowError(name, "more than a day in the future")
+        if instant < self.earliest:
+            raise RowError(name, f"before {EARLIEST.isoformat()}; a placeholder, not a record?")
+
+
+def _remember(memo: set[str], value: str) -> None:
+    if len(memo) >= MEMO:
+        memo.clear()
+    memo.add(value)
 
 
 def subject_reader(pepper: bytes) -> Callable[[Any, Any], str]:
@@ -110,19 +183,19 @@ def subject_reader(pepper: bytes) -> Callable[[Any, Any], str]:
     hasher = SubjectHasher(pepper)
 
     def subject(number: Any, given: Any) -> str:
-        if number:
-            if given:
+        if number or (number is not None and number != ""):  # JSON 0, false, [] are values
+            if given is not None and given != "":
                 raise RowError("subject", "give id_number or subject, not both")
-            if not isinstance(number, str):
+            if type(number) is not str:
                 raise RowError("id_number", "expected text")
             number = normalize_id_number(number)
             problem = id_number_problem(number)
             if problem is not None:
                 raise RowError("id_number", problem)
             return hasher(number)
-        if not given:
+        if given is None or given == "":
             raise RowError("id_number", "missing (or give subject)")
-        if not isinstance(given, str) or not is_subject(given.lower()):
+        if type(given) is not str or not is_subject(given.lower()):
             raise RowError("subject", "expected 64 hex characters")
         return given.lower()
 
@@ -135,35 +208,31 @@ def validator(kind: str, pepper: bytes, now: datetime | None = None) -> Validato
     subject = subject_reader(pepper)
     stamps = Stamps(now or datetime.now(UTC))
     stamp = stamps.field
+    text = Texts()
 
     def codes(row: Row) -> Row:
         number, given, color, updated_at, reason, nat_at, doses = row
         return (
             subject(number, given),
             _choice("color", color, COLORS),
-            _text("reason", reason, limit=500, required=False),
+            text("reason", reason, 500),
             stamp("updated_at", updated_at),
-            stamp("nat_at", nat_at, required=False),
+            stamp("nat_at", nat_at, False),
             _doses(doses),
         )
 
     def travel(row: Row) -> Row:
         number, given, place_code, day, risk, place_name, updated_at = row
         key = subject(number, given)
-        place = _text("place_code", place_code, limit=32)
-        try:
-            visited = parse_day(day)
-        except (TypeError, ValueError):
-            raise RowError("visited_on", "expected a date YYYY-MM-DD") from None
-        if visited > stamps.latest.date():
-            raise RowError("visited_on", "in the future")
+        place = text.place_code(place_code)
+        visited = stamps.day("visited_on", day)
         return (
             key,
             place,
-            day,
-            _text("place_name", place_name, limit=200, required=False),
+            visited,
+            text("place_name", place_name, 200),
             _choice("risk", risk, RISKS),
-            stamp("updated_at", updated_at, required=False) or f"{day} 00:00:00.000000",
+            stamp("updated_at", updated_at, False) or f"{visited} 00:00:00.000000",
         )
 
     def cards(row: Row) -> Row:

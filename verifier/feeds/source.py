@@ -1,10 +1,14 @@
-"""Feed files as a stream of ``(row number, values)``: CSV with a header row, or NDJSON (one
-object per line), told apart by the first non-blank byte. A row's values come in the kind's
-``fields`` order, whatever the file's column order. Never reads a file whole; the row number is
-the line in the file (the CSV header is line 1).
+"""Feed files as a stream of ``(line number, values)``: CSV with a header row, or NDJSON (one
+object per line). The format is the caller's (a request's Content-Type) or else told by the first
+non-blank line: ``{`` starts NDJSON, anything else a CSV header. A row's values come in the
+kind's ``fields`` order, whatever the file's column order; a row that cannot be read comes as a
+``RowError`` under its line number, and the rows after it are read as usual.
 
-Lines are decoded a block at a time and reach the C ``csv`` reader through ``chain``, so no
-Python code runs per line: at a million rows, a Python call per line costs as much as parsing."""
+One row per line, in both formats: a CSV quoted field that runs past its line's end (a stray
+``"``, or a cell with a line break) makes that line a rejected row, and the lines it would have
+swallowed are read one by one, so a single stray quote never costs the rows after it. The C
+``csv`` reader runs over a whole block of lines; only a block that needs it is read line by line.
+"""
 
 from __future__ import annotations
 
@@ -12,79 +16,84 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, islice
+from decimal import Decimal
+from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
+from verifier.feeds.lines import Block, FeedUnusable, Lines, Readable
 from verifier.feeds.rows import COLUMNS, IDENTITY, RowError, fields
+from verifier.idnumber import ID_SHAPED
 
-Parsed = tuple[int, tuple[Any, ...] | RowError]
-BLOCK_LINES = 4096
-_BOM = b"\xef\xbb\xbf"
+Format = Literal["csv", "ndjson"]
+Values = tuple[Any, ...]
+Parsed = tuple[int, Values | RowError]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _CSV_PROBLEMS = (
-    ("field larger", "a field is longer than {limit} characters"),
-    ("new-line", "a line break inside an unquoted field; expected it quoted"),
+    ("unexpected end of data", 'a quoted field is not closed on its line (a stray "?)'),
+    ("new-line", "a line break (CR) inside a field; expected lines ending in LF or CRLF"),
+    ("field larger", "a field longer than {limit} characters"),
+    ("'", 'a quote inside a quoted field must be doubled ("")'),
+)
+_JSON = json.JSONDecoder(
+    # Pairs, so that a key given twice is seen; numbers with a fraction or exponent and the
+    # non-JSON NaN/Infinity as Decimal, which no field accepts (1e999 as a float is infinite).
+    object_pairs_hook=list,
+    parse_float=Decimal,
+    parse_constant=Decimal,
 )
 
 
 def _named(position: int, name: str) -> str:
     """A column as a message may show it: by name when it looks like one, else by position
-    (a file without a header row would otherwise echo an ID number)."""
-    return repr(name) if _NAME.fullmatch(name) else f"number {position}"
+    (a file without a header row, or one run into its first row, would otherwise echo an ID
+    number)."""
+    if _NAME.fullmatch(name) and ID_SHAPED.search(name) is None:
+        return repr(name)
+    return f"number {position}"
 
 
-class FeedUnusable(Exception):
-    """The file as a whole cannot be imported (exit 2); one plain line."""
+def parse_feed(
+    kind: str, source: Readable | Iterable[bytes], fmt: Format | None = None
+) -> tuple[Lines, Iterator[Parsed]]:
+    """Find the first line and the format, check the columns; FeedUnusable when the file cannot
+    be a feed of ``kind``."""
+    lines = Lines(source)
+    blocks = iter(lines)
+    for block in blocks:
+        for index, text in enumerate(block.lines):
+            number = block.first + index
+            if index in block.bad:
+                raise FeedUnusable(
+                    f"line {number}: {block.bad[index]}; expected a CSV header row or an "
+                    "NDJSON object"
+                )
+            if text.strip():
+                rest = chain([block.after(index)], blocks)
+                return lines, _open(kind, fmt, number, text, rest)
+    raise FeedUnusable("the file is empty; expected a CSV header row or NDJSON objects")
 
 
-class _Lines:
-    """Decoded lines of a byte stream (``text``), counting bytes for the progress bar. A block
-    that is not UTF-8 is decoded again line by line: a bad line becomes a rejected row instead of
-    ending the import."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._read = 0
-        self.bad: set[int] = set()
-        self.consumed = 0
-        self.text: Iterator[str] = chain.from_iterable(self._blocks())
-
-    def _blocks(self) -> Iterator[list[str]]:
-        while raw := list(islice(self._chunks, BLOCK_LINES)):
-            self.consumed += sum(map(len, raw))
-            if self._read == 0 and raw[0].startswith(_BOM):
-                raw[0] = raw[0][len(_BOM) :]
-            try:
-                lines = list(map(bytes.decode, raw))
-            except UnicodeDecodeError:
-                lines = [self._decode(self._read + i, line) for i, line in enumerate(raw, 1)]
-            self._read += len(raw)
-            yield lines
-
-    def _decode(self, number: int, raw: bytes) -> str:
-        try:
-            return raw.decode()
-        except UnicodeDecodeError:
-            self.bad.add(number)
-            return raw.decode(errors="replace")
-
-
-def parse_feed(kind: str, chunks: Iterable[bytes]) -> tuple[_Lines, Iterator[Parsed]]:
-    """Sniff the format and check the columns; FeedUnusable when the file cannot be a feed."""
-    lines = _Lines(chunks)
-    line, first = 0, ""
-    for first in lines.text:
-        line += 1
-        if first.strip():
-            break
-    if not first.strip():
-        raise FeedUnusable("the file is empty; expected a CSV header row or NDJSON objects")
-    if line in lines.bad:
-        raise FeedUnusable(f"line {line}: not UTF-8 text; expected CSV or NDJSON in UTF-8")
-    if first.lstrip().startswith("{"):
-        return lines, _ndjson(kind, line, first, lines)
-    return lines, _csv(kind, line, first, lines)
+def _open(
+    kind: str, fmt: Format | None, number: int, text: str, rest: Iterator[Block]
+) -> Iterator[Parsed]:
+    start = text.lstrip()[:1]
+    if start == "[":
+        raise FeedUnusable(f"line {number}: a JSON array; expected NDJSON, one object per line")
+    if fmt is None:
+        fmt = "ndjson" if start == "{" else "csv"
+    if fmt == "csv":
+        if start == "{":
+            raise FeedUnusable(f"line {number}: a JSON object, but the file was sent as CSV")
+        return _csv(kind, number, text, rest)
+    if start != "{":
+        raise FeedUnusable(f"line {number}: not a JSON object, but the file was sent as NDJSON")
+    if text.strip() == "{":
+        raise FeedUnusable(
+            f"line {number}: a JSON object spread over several lines; expected NDJSON, one "
+            "object per line"
+        )
+    return _ndjson(kind, number, text, rest)
 
 
 def _check_header(kind: str, header: list[str]) -> None:
@@ -101,74 +110,119 @@ def _check_header(kind: str, header: list[str]) -> None:
         raise FeedUnusable(f"header: missing column {missing[0]!r} for {kind}")
     if not set(IDENTITY) & set(header):
         raise FeedUnusable("header: missing column 'id_number' (or 'subject')")
-    if len(set(header)) != len(header):
-        raise FeedUnusable("header: a column appears twice")
+    repeated = next((c for i, c in enumerate(header) if c in header[:i]), None)
+    if repeated is not None:
+        raise FeedUnusable(f"header: column {repeated!r} appears twice")
 
 
-def _csv_problem(exc: csv.Error) -> RowError:
+def _csv_reason(exc: csv.Error) -> str:
     """The csv module's complaint in the feed's words (it never quotes the data)."""
     message = str(exc)
     for start, reason in _CSV_PROBLEMS:
         if message.startswith(start):
-            return RowError("row", reason.format(limit=csv.field_size_limit()))
-    return RowError("row", "not a CSV row")
+            return reason.format(limit=csv.field_size_limit())
+    return "not a CSV row"
 
 
-def _csv(kind: str, header_line: int, first: str, lines: _Lines) -> Iterator[Parsed]:
-    header = [c.strip() for c in next(csv.reader([first]))]
+def _csv(kind: str, header_line: int, first: str, blocks: Iterator[Block]) -> Iterator[Parsed]:
+    try:
+        header = [c.strip() for c in next(csv.reader((first,), strict=True))]
+    except csv.Error as exc:
+        raise FeedUnusable(f"line {header_line}: header: {_csv_reason(exc)}") from None
     _check_header(kind, header)
     width = len(header)
     # A column the file lacks reads the "" appended to each row (an empty value: missing).
     positions = [header.index(c) if c in header else width for c in fields(kind)]
     pick = itemgetter(*positions)
     pad = width in positions
-    reader = csv.reader(lines.text)
-    bad = lines.bad
+
+    def shaped(values: list[str]) -> Values | RowError:
+        if len(values) != width:
+            return RowError("row", f"expected {width} fields, got {len(values)}")
+        if pad:
+            values.append("")
+        return pick(values)  # type: ignore[no-any-return]
+
+    def one_by_one(block: Block, start: int, stop: int) -> Iterator[Parsed]:
+        """``block.lines[start:stop]`` each on its own, so that no line swallows the next."""
+        for index in range(start, stop):
+            number = block.first + index
+            if index in block.bad:
+                yield number, RowError("row", block.bad[index])
+                continue
+            try:
+                values = next(csv.reader((block.lines[index],), strict=True), None)
+            except csv.Error as exc:
+                yield number, RowError("row", _csv_reason(exc))
+                continue
+            if values:
+                yield number, shaped(values)
 
     def rows() -> Iterator[Parsed]:
-        while True:
-            try:
-                for values in reader:
-                    if not values:
-                        continue
-                    line = header_line + reader.line_num
-                    if bad and line in bad:
-                        yield line, RowError("row", "not UTF-8 text")
-                    elif len(values) != width:
-                        yield line, RowError("row", f"expected {width} fields, got {len(values)}")
-                    else:
-                        if pad:
-                            values.append("")
-                        yield line, pick(values)
-                return
-            except csv.Error as exc:
-                yield header_line + reader.line_num, _csv_problem(exc)
+        for block in blocks:
+            if block.bad:
+                yield from one_by_one(block, 0, len(block.lines))
+                continue
+            reader = csv.reader(block.lines, strict=True)
+            first = block.first
+            done = 0  # lines of the block read so far
+            while True:
+                try:
+                    for values in reader:
+                        end = reader.line_num
+                        if end != done + 1:  # a quoted field ran over a line's end
+                            yield from one_by_one(block, done, end)
+                        elif len(values) == width:  # ``shaped``, inline: it runs per row
+                            if pad:
+                                values.append("")
+                            yield first + done, pick(values)
+                        elif values:
+                            yield first + done, shaped(values)
+                        done = end
+                    break
+                except csv.Error:
+                    end = reader.line_num
+                    yield from one_by_one(block, done, end)
+                    done = end
 
     return rows()
 
 
-def _ndjson(kind: str, first_line: int, first: str, lines: _Lines) -> Iterator[Parsed]:
+def _ndjson(kind: str, first_line: int, first: str, blocks: Iterator[Block]) -> Iterator[Parsed]:
     names = fields(kind)
     known = frozenset(names)
 
     def parse(line: int, text: str) -> Parsed:
-        if line in lines.bad:
-            return line, RowError("row", "not UTF-8 text")
         try:
-            obj = json.loads(text)
-        except ValueError:
+            pairs = _JSON.decode(text)
+        except RecursionError:
+            return line, RowError("row", "nested too deeply; expected one flat JSON object")
+        except json.JSONDecodeError as exc:
+            return line, RowError("row", f"not JSON: {exc.msg} (column {exc.colno})")
+        except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+            return line, RowError("row", "a number with too many digits")
+        if type(pairs) is not list or (pairs and type(pairs[0]) is not tuple):
             return line, RowError("row", "not a JSON object")
-        if not isinstance(obj, dict):
+        if not pairs and not text.lstrip().startswith("{"):
             return line, RowError("row", "not a JSON object")
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            keys = [k for k, _ in pairs]
+            twice = next(i for i, k in enumerate(keys, 1) if k in keys[: i - 1])
+            return line, RowError("row", f"field {_named(twice, keys[twice - 1])} appears twice")
         if not known.issuperset(obj):
-            extra = next((i, str(k)) for i, k in enumerate(obj, 1) if k not in known)
+            extra = next((i, k) for i, k in enumerate(obj, 1) if k not in known)
             return line, RowError("row", f"unknown field {_named(*extra)} for {kind}")
         return line, tuple(map(obj.get, names))
 
     def rows() -> Iterator[Parsed]:
         yield parse(first_line, first)
-        for line, text in enumerate(lines.text, first_line + 1):
-            if text.strip():
-                yield parse(line, text)
+        for block in blocks:
+            bad = block.bad
+            for index, text in enumerate(block.lines):
+                if bad and index in bad:
+                    yield block.first + index, RowError("row", bad[index])
+                elif text.strip():
+                    yield parse(block.first + index, text)
 
     return rows()

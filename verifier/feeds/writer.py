@@ -16,11 +16,15 @@ re-importing a file changes nothing; within a batch the newest row per key wins 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from itertools import chain
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from verifier.store import StoreError
 
 # kind: (table, key columns, value columns), in the order of the validator's tuples
 TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -51,6 +55,7 @@ class FeedWriter:
     def __init__(self, engine: Engine, kind: str) -> None:
         self.engine = engine
         self.postgresql = engine.dialect.name == "postgresql"
+        self.dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         table, keys, values = TABLES[kind]
         columns = ", ".join(keys + values)
         updates = ", ".join(f"{c} = excluded.{c}" for c in values)
@@ -90,7 +95,10 @@ class FeedWriter:
         ]
 
     def write(self, payload: Any) -> int:
-        raw = self.engine.raw_connection()
+        try:
+            raw = self.engine.raw_connection()
+        except DBAPIError as exc:
+            raise _store_error(exc.orig) from None
         try:
             cursor = raw.cursor()
             if self.postgresql:
@@ -103,8 +111,11 @@ class FeedWriter:
                     changed += cursor.rowcount
             raw.commit()
             return changed
-        except BaseException:
-            raw.rollback()
+        except BaseException as exc:
+            with suppress(self.dbapi_error):  # a connection that died cannot roll back
+                raw.rollback()
+            if isinstance(exc, self.dbapi_error):
+                raise _store_error(exc) from None
             raise
         finally:
             raw.close()
@@ -120,3 +131,12 @@ class FeedWriter:
 
     def _sqlite_sql(self, rows: int) -> str:
         return self.sqlite_head + ", ".join([self.row_marks] * rows) + self.sqlite_tail
+
+
+def _store_error(exc: BaseException) -> StoreError:
+    """The driver's complaint as one line (its first: PostgreSQL's DETAIL lines quote rows)."""
+    lines = str(exc).strip().splitlines()
+    return StoreError(
+        f"the store failed while writing a batch ({type(exc).__name__}: "
+        f"{lines[0][:200] if lines else 'no message'})"
+    )

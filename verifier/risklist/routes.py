@@ -28,7 +28,13 @@ RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
     "/v1/risklist",
     summary="Signed risk list: snapshot, or the deltas since a version",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPE: {}}}, 206: {"content": {MEDIA_TYPE: {}}}},
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}},
+        206: {"content": {MEDIA_TYPE: {}}},
+        404: {"description": "Nothing published yet"},
+        416: {"description": "The range does not start inside the body"},
+        503: {"description": "Nothing published, and this verifier holds no signing key"},
+    },
 )
 def get_risklist(
     token: KioskAuth,

@@ -1,30 +1,60 @@
 """Verdict events: stored once per event id, counted for stats, purged after retention.
 
-The stats read counts and latencies only, never a subject. p95 is the **nearest-rank**
-percentile: of the n latencies of a group sorted ascending, the one at rank ⌈0.95·n⌉ (1-based) —
-always a latency that was measured, and computed in SQL with integer arithmetic only, so SQLite
-and PostgreSQL give the same value.
+The stats read counts and latencies only, never a subject. Counts come from ``event_tallies``
+(per day, site, verdict and age band: how many, how many decided offline, how many with a
+latency), which every insert and purge updates in its own transaction, so a stats answer reads
+a few thousand rows however many events are kept.
+
+p95 is the **nearest-rank** percentile: of the n latencies of a group sorted ascending, the one
+at rank r = ⌈0.95·n⌉ (1-based) — always a latency that was measured, and the same on SQLite and
+PostgreSQL (integer arithmetic only). n comes from the tallies; the value is then the
+(n − r + 1)-th slowest, read from an index on latency from the slow end, so a group costs its
+slowest 5 % and not a sort of all its events. (n and the read are two statements: a tap stored
+between them moves that p95 by at most one rank, for that one answer.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, delete, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
-from verifier.store.schema import events
+from verifier.store.schema import event_tallies, events
 from verifier.timeutil import utcnow
 
 UNKNOWN = "unknown"  # card type / age band of a tap whose card could not be read
+TALLY_KEY = ("day", "site", "verdict", "age_band")
+TALLY_COUNTS = ("events", "offline", "timed")
+
+Key = tuple[str, ...]
 
 
 def record_events(engine: Engine, rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Insert the events whose ids are new → (accepted, duplicates). Safe under concurrency:
-    the insert ignores ids another replica stored a moment ago. An unreadable card's event has
-    no subject (NULL) and ``unknown`` card type and age band."""
+    """Insert the events whose ids are new → (accepted, duplicates), and count the accepted
+    ones into the tallies in the same transaction. Safe under concurrency: the insert ignores
+    ids another replica stored a moment ago. An unreadable card's event has no subject (NULL)
+    and ``unknown`` card type and age band."""
     unique = list({row["event_id"]: row for row in rows}.values())
     received = utcnow()
     for row in unique:
@@ -37,70 +67,157 @@ def record_events(engine: Engine, rows: list[dict[str, Any]]) -> tuple[int, int]
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(events).on_conflict_do_nothing(index_elements=["event_id"])
     with engine.begin() as conn:
-        accepted = len(conn.execute(statement.returning(events.c.event_id), unique).all())
-    return accepted, len(rows) - accepted
+        stored = set(conn.execute(statement.returning(events.c.event_id), unique).scalars())
+        kept = [row for row in unique if row["event_id"] in stored]
+        _add_tallies(conn, kept, sign=1)
+    return len(stored), len(rows) - len(stored)
+
+
+def _add_tallies(conn: Connection, rows: Sequence[Any], *, sign: int) -> None:
+    """Count ``rows`` (mappings with the tally key, ``source`` and ``latency_ms``) into the
+    tallies (``sign`` 1) or out of them (-1): one upsert adding signed counts, in key order so
+    that two writers lock tally rows in the same order; rows counted down to 0 go."""
+    changes: dict[Key, list[int]] = {}
+    for row in rows:
+        counts = changes.setdefault(tuple(row[name] for name in TALLY_KEY), [0, 0, 0])
+        counts[0] += sign
+        counts[1] += sign * (row["source"] != "online")
+        counts[2] += sign * (row.get("latency_ms") is not None)
+    if not changes:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    add = dialect.insert(event_tallies)
+    t = event_tallies.c
+    add = add.on_conflict_do_update(
+        index_elements=list(TALLY_KEY),
+        set_={name: t[name] + add.excluded[name] for name in TALLY_COUNTS},
+    )
+    conn.execute(
+        add,
+        [
+            dict(zip((*TALLY_KEY, *TALLY_COUNTS), (*key, *counts), strict=True))
+            for key, counts in sorted(changes.items())
+        ],
+    )
+    if sign < 0:
+        conn.execute(delete(event_tallies).where(t.events <= 0))
+
+
+def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> int:
+    """Delete events older than ``days`` and count them out of the tallies; how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    columns = [events.c[name] for name in (*TALLY_KEY, "source", "latency_ms")]
+    with engine.begin() as conn:
+        gone = delete(events).where(events.c.at < cutoff).returning(*columns)
+        rows = conn.execute(gone).mappings().all()
+        _add_tallies(conn, rows, sign=-1)
+    return len(rows)
+
+
+def recount_tallies(engine: Engine) -> None:
+    """Count the tallies afresh from the events, for a bulk load that went around
+    ``record_events`` (the benchmark's ``COPY``)."""
+    key = [events.c[name] for name in TALLY_KEY]
+    offline = func.sum(case((events.c.source == "online", 0), else_=1))
+    counted = select(*key, func.count(), offline, func.count(events.c.latency_ms)).group_by(*key)
+    with engine.begin() as conn:
+        conn.execute(delete(event_tallies))
+        conn.execute(insert(event_tallies).from_select([*TALLY_KEY, *TALLY_COUNTS], counted))
+
+
+def _window(
+    since_day: str | None, until_day: str | None, site: str | None
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if since_day is not None:
+        where.append(event_tallies.c.day >= since_day)
+    if until_day is not None:
+        where.append(event_tallies.c.day <= until_day)
+    if site is not None:
+        where.append(event_tallies.c.site == site)
+    return where
 
 
 def count_events(engine: Engine, *, site: str | None = None) -> int:
     """All stored events, or a site's (the stats' ``total``)."""
-    query = select(func.count()).select_from(events)
-    if site is not None:
-        query = query.where(events.c.site == site)
+    query = select(func.coalesce(func.sum(event_tallies.c.events), 0))
+    query = query.where(*_window(None, None, site))
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
+def _rows(engine: Engine, query: Select[Any]) -> list[dict[str, Any]]:
+    """Rows as dicts, fetched as plain tuples (a stats answer has thousands)."""
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        names = list(result.keys())
+        return [dict(zip(names, row, strict=True)) for row in result.all()]
+
+
+def _sum(value: Any, label: str) -> Any:
+    """A sum as an integer on both backends (PostgreSQL's sum of a bigint is a numeric)."""
+    return cast(func.sum(value), BigInteger).label(label)
+
+
 def event_counts(
-    engine: Engine, *, since_day: str | None = None, site: str | None = None
+    engine: Engine,
+    *,
+    since_day: str | None = None,
+    until_day: str | None = None,
+    site: str | None = None,
 ) -> list[dict[str, Any]]:
     """Counts per day, site, verdict and age band — never a subject."""
-    key = (events.c.day, events.c.site, events.c.verdict, events.c.age_band)
-    query = select(*key, func.count().label("count")).group_by(*key).order_by(*key)
-    if since_day is not None:
-        query = query.where(events.c.day >= since_day)
-    if site is not None:
-        query = query.where(events.c.site == site)
-    with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def _window(since_day: str | None, site: str | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if since_day is not None:
-        where.append(events.c.day >= since_day)
-    if site is not None:
-        where.append(events.c.site == site)
-    return where
-
-
-def _tally(condition: ColumnElement[bool], label: str) -> Any:
-    return func.sum(case((condition, 1), else_=0)).label(label)
+    t = event_tallies.c
+    key = [t[name] for name in TALLY_KEY]
+    query = (
+        select(*key, t.events.label("count"))
+        .where(*_window(since_day, until_day, site))
+        .order_by(*key)
+    )
+    return _rows(engine, query)
 
 
 def day_site_counts(
-    engine: Engine, *, since_day: str | None = None, site: str | None = None
+    engine: Engine,
+    *,
+    since_day: str | None = None,
+    until_day: str | None = None,
+    site: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Per day and site: checks, each verdict, 60+ and decided offline (source not ``online``)."""
-    key = (events.c.day, events.c.site)
+    """Per day and site: checks, each verdict, 60+, decided offline (source not ``online``)
+    and ``timed`` (with a latency: the p95's n)."""
+    t = event_tallies.c
+
+    def events_where(condition: ColumnElement[bool], label: str) -> Any:
+        return _sum(case((condition, t.events), else_=0), label)
+
     query = (
         select(
-            *key,
-            func.count().label("checks"),
-            _tally(events.c.verdict == "PASS", "pass"),
-            _tally(events.c.verdict == "CHECK", "check"),
-            _tally(events.c.verdict == "DENY", "deny"),
-            _tally(events.c.age_band == "60+", "elder"),
-            _tally(events.c.source != "online", "offline"),
+            t.day,
+            t.site,
+            _sum(t.events, "checks"),
+            events_where(t.verdict == "PASS", "pass"),
+            events_where(t.verdict == "CHECK", "check"),
+            events_where(t.verdict == "DENY", "deny"),
+            events_where(t.age_band == "60+", "elder"),
+            _sum(t.offline, "offline"),
+            _sum(t.timed, "timed"),
         )
-        .where(*_window(since_day, site))
-        .group_by(*key)
-        .order_by(*key)
+        .where(*_window(since_day, until_day, site))
+        .group_by(t.day, t.site)
+        .order_by(t.day, t.site)
     )
+    return _rows(engine, query)
+
+
+def event_sites(
+    engine: Engine, *, since_day: str | None = None, until_day: str | None = None
+) -> list[str]:
+    """The sites with events in the window (the console's site filter offers these)."""
+    t = event_tallies.c
+    query = select(t.site).where(*_window(since_day, until_day, None)).distinct().order_by(t.site)
     with engine.connect() as conn:
-        return [
-            {name: value if name in ("day", "site") else int(value) for name, value in row.items()}
-            for row in conn.execute(query).mappings()
-        ]
+        return list(conn.execute(query).scalars())
 
 
 def latency_p95(
@@ -108,41 +225,112 @@ def latency_p95(
     *,
     by: Sequence[str] = (),
     since_day: str | None = None,
+    until_day: str | None = None,
     site: str | None = None,
-) -> dict[tuple[str, ...], float]:
+    sizes: Mapping[Key, int] | None = None,
+) -> dict[Key, float]:
     """Nearest-rank p95 of ``latency_ms`` per group of the columns ``by`` (``()``: one group);
-    events without a latency are left out, groups with none are absent. The rank r kept is the
-    smallest with 100·r ≥ 95·n — no division, no float, the same on every backend."""
-    group = [events.c[name] for name in by]
-    ranked = (
-        select(
-            *group,
-            events.c.latency_ms,
-            func.row_number()
-            .over(partition_by=group or None, order_by=events.c.latency_ms)
-            .label("rank"),
-            func.count().over(partition_by=group or None).label("n"),
-        )
-        .where(events.c.latency_ms.is_not(None), *_window(since_day, site))
-        .subquery()
-    )
-    rank, n = ranked.c["rank"], ranked.c.n
-    query = select(*(ranked.c[name] for name in by), ranked.c.latency_ms).where(
-        rank * 100 >= n * 95, (rank - 1) * 100 < n * 95
-    )
+    events without a latency are left out, groups with none are absent. ``sizes``: how many
+    events of each group have a latency, when the caller has summed them from the tallies
+    already. Fast for the groups the stats use — (day, site), (day) and () — which have an
+    index each."""
     with engine.connect() as conn:
-        return {tuple(row[:-1]): float(row[-1]) for row in conn.execute(query)}
+        if sizes is None:
+            t = event_tallies.c
+            group = [t[name] for name in by]
+            counted = (
+                select(*group, func.sum(t.timed))
+                .where(*_window(since_day, until_day, site))
+                .group_by(*group)
+            )
+            sizes = {tuple(row[:-1]): int(row[-1] or 0) for row in conn.execute(counted)}
+        skips = [(key, _slower_than_p95(n)) for key, n in sizes.items() if n > 0]
+        if not skips:
+            return {}
+        where = [events.c.latency_ms.is_not(None)]
+        # SQLite keeps no statistics here: on the bare column it would take the day index and
+        # sort every latency, so the day gets SQLite's unary + (sqlite.org/optoverview.html:
+        # "disqualifying WHERE clause terms"); PostgreSQL plans from its statistics and needs
+        # the bare column to see that the window holds most events
+        day = events.c.day if conn.dialect.name == "postgresql" else _unindexed(events.c.day)
+        if since_day is not None:
+            where.append(day >= since_day)
+        if until_day is not None:
+            where.append(day <= until_day)
+        if site is not None:
+            where.append(events.c.site == site)
+        if not by:
+            value = conn.execute(_slowest_query((), (), skips[0][1], where)).scalar()
+            return {} if value is None else {(): float(value)}
+        if conn.dialect.name == "postgresql":
+            return _slowest_in_one_statement(conn, by, skips, where)
+        return _slowest_one_by_one(conn, by, skips, where)
 
 
-def event_sites(engine: Engine, *, since_day: str | None = None) -> list[str]:
-    """The sites with events since ``since_day`` (the console's site filter offers these)."""
-    query = select(events.c.site).where(*_window(since_day, None)).distinct().order_by("site")
-    with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+def _unindexed(day: ColumnElement[str]) -> ColumnElement[str]:
+    """``+day``: the same value, which SQLite will not look up in an index."""
+    return UnaryExpression(day, operator=custom_op("+"), type_=String())
 
 
-def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> int:
-    """Delete events older than ``days``; returns how many went."""
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    with engine.begin() as conn:
-        return conn.execute(delete(events).where(events.c.at < cutoff)).rowcount
+def _slower_than_p95(n: int) -> int:
+    """How many of n latencies are slower than the nearest-rank p95: n − ⌈95·n/100⌉."""
+    return n - (95 * n + 99) // 100
+
+
+def _slowest_query(by: Sequence[str], keys: Any, skip: Any, where: list[Any]) -> Select[Any]:
+    """The latency with ``skip`` slower ones in the group whose ``by`` columns equal ``keys``,
+    read backwards along the index that starts with ``by``."""
+    return (
+        select(events.c.latency_ms)
+        .where(*(events.c[name] == key for name, key in zip(by, keys, strict=True)), *where)
+        .order_by(events.c.latency_ms.desc())
+        .limit(1)
+        .offset(skip)
+    )
+
+
+def _slowest_one_by_one(
+    conn: Connection, by: Sequence[str], skips: list[tuple[Key, int]], where: list[Any]
+) -> dict[Key, float]:
+    """One read per group on the driver's cursor (SQLite: in-process, no round trip; it refuses
+    a correlated OFFSET; and thousands of statements through the SQL layer cost more than the
+    reads themselves)."""
+    keys = [bindparam(f"g_{name}", type_=String) for name in by]
+    query = _slowest_query(by, keys, bindparam("skip", type_=Integer), where)
+    compiled = query.compile(dialect=conn.dialect)
+    sql, order = str(compiled), compiled.positiontup or []
+    cursor = conn.connection.cursor()
+    found: dict[Key, float] = {}
+    try:
+        for key, skip in skips:
+            params = {**compiled.params, "skip": skip}
+            params.update((f"g_{name}", value) for name, value in zip(by, key, strict=True))
+            cursor.execute(sql, [params[name] for name in order])
+            row = cursor.fetchone()
+            if row is not None:
+                found[key] = float(row[0])
+    finally:
+        cursor.close()
+    return found
+
+
+def _slowest_in_one_statement(
+    conn: Connection, by: Sequence[str], skips: list[tuple[Key, int]], where: list[Any]
+) -> dict[Key, float]:
+    """Every group's read as a correlated subquery of one statement, the groups passed as
+    arrays (PostgreSQL: one round trip and one cached statement for thousands of groups)."""
+    arrays = [bindparam(f"g_{name}", type_=ARRAY(String)) for name in by]
+    groups = func.unnest(*arrays, bindparam("skips", type_=ARRAY(Integer)))
+    table = groups.table_valued(*by, "skip").render_derived(name="groups")
+    slowest = _slowest_query(by, [table.c[name] for name in by], table.c.skip, where)
+    query = select(*(table.c[name] for name in by), slowest.scalar_subquery())
+    params: dict[str, list[Any]] = {f"g_{name}": [] for name in by} | {"skips": []}
+    for key, skip in skips:
+        for name, value in zip(by, key, strict=True):
+            params[f"g_{name}"].append(value)
+        params["skips"].append(skip)
+    return {
+        tuple(row[:-1]): float(row[-1])
+        for row in conn.execute(query, params)
+        if row[-1] is not None
+    }

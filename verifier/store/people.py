@@ -74,7 +74,7 @@ def facts_for(engine: Engine, subject: str, *, travel_since: date) -> Facts:
     """One indexed round trip for all three feeds; travel kept only within the policy window."""
     with engine.connect() as conn:
         rows = conn.execute(_FACTS, {"subject": subject}).all()
-    return _facts(rows, travel_since, as_utc, _same)  # type: ignore[arg-type]
+    return facts_from_rows(rows, travel_since)  # type: ignore[arg-type]
 
 
 class SqliteFacts:
@@ -90,7 +90,7 @@ class SqliteFacts:
         if self._raw is None:
             self._raw = self.engine.raw_connection()
         rows = self._raw.execute(FACTS_SQL, {"subject": subject}).fetchall()
-        return _facts(rows, travel_since, _instant, date.fromisoformat)
+        return facts_from_rows(rows, travel_since, _instant, date.fromisoformat)
 
     def close(self) -> None:
         if self._raw is not None:
@@ -106,12 +106,15 @@ def _instant(text_: str) -> datetime:
     return datetime.fromisoformat(text_).replace(tzinfo=UTC)
 
 
-def _facts(
+def facts_from_rows(
     rows: Sequence[Row],
     travel_since: date,
-    instant: Callable[[Any], datetime],
-    day: Callable[[Any], date],
+    instant: Callable[[Any], datetime] = as_utc,
+    day: Callable[[Any], date] = _same,
 ) -> Facts:
+    """``Facts`` from the rows of ``FACTS_SQL``, whichever driver read them: ``instant`` and
+    ``day`` turn its instants and dates into aware UTC datetimes and dates (the defaults suit a
+    driver that already hands back datetimes and dates)."""
     code = card = None
     visits: list[Visit] = []
     has_travel = False

@@ -160,7 +160,8 @@ def prepare_verifier(folder: Path) -> tuple[Path, Engine, Path, str]:
     settings = load_verifier_config(config)
     public = init_keys(settings)
     publish(engine, load_signing_key(settings))
-    return config, engine, public, add_token(engine, name="lane-1", role="kiosk")
+    token = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
+    return config, engine, public, token
 
 
 def kiosk_toml(folder: Path, url: str, sim_port: int, public: Path, token: str) -> Path:

@@ -76,7 +76,7 @@ def verifier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppedPublis
         key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     )
     with serving(config, folder / "serve.log") as base:
-        token = add_token(engine, name="lane-1", role="kiosk")
+        token = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
         yield StoppedPublisher(base, engine, key, public, token)
     engine.dispose()
 

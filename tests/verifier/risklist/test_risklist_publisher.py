@@ -71,7 +71,7 @@ def config_with(folder: Path, *, interval_s: float, keys: bool) -> tuple[Path, P
 def serving(folder: Path, *, interval_s: float = 3600, keys: bool = True) -> Iterator[Served]:
     config, public = config_with(folder, interval_s=interval_s, keys=keys)
     engine = open_store(load_config(config).database_url())
-    kiosk = add_token(engine, name="lane-1", role="kiosk")
+    kiosk = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
     feeder = add_token(engine, name="feeds", role="feeder")
     engine.dispose()
     log = folder / "serve.log"

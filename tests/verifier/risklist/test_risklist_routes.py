@@ -46,7 +46,7 @@ async def serving(config: VerifierConfig) -> AsyncIterator[Verifier]:
     app = create_app(config)
     app.include_router(router)
     engine = app.state.services.engine
-    kiosk = add_token(engine, name="lane-1", role="kiosk")
+    kiosk = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
     staff = add_token(engine, name="staff", role="staff")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://verifier") as client:

@@ -1,0 +1,386 @@
+"""Serving at scale: ``yzt verifier serve --workers N`` on a seeded store against the HTTP
+ceiling of the same box (issue 13; DESIGN.md §8: ≥ 5,000 verifies/s with two workers on two
+cores, ≥ 60 % of the same server's /healthz, two workers ≥ 1.7× one).
+
+One run measures, with ``wrk -t2 -cC`` (closed loop) on loopback:
+
+- a private nginx serving a static JSON file (its own config in a temp folder, free port): what
+  this box can do over HTTP at all;
+- ``GET /healthz`` and ``POST /v1/verify`` (a Lua script rotating 2,000 real subjects) of
+  ``yzt verifier serve`` with each ``--workers`` count, started exactly as ops start it.
+
+Targets take turns within a round (the machine is shared, so load drifts between windows) and
+ratios are taken within a round, then the median. Beside each rate: p50/p99 from wrk, and the
+server's CPU time per request (all its processes, from ``/proc``), which moves far less with
+other load on the box.
+
+``--stacks`` instead compares HTTP stacks on a bare FastAPI route (``bare_app``): uvicorn with
+h11 and asyncio, uvicorn with httptools and uvloop (what ``serve`` runs), and granian (when
+installed: ``pip install granian``), at each worker count.
+
+    python -m benchmarks.bench_scale [--store sqlite|postgresql] [--people N] [--workers 1,2]
+                                     [--seconds S] [--rounds R] [--connections C] [--stacks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+CLI = [sys.executable, "-m", "verifier.cli"]
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+SITE = "hospital-a"
+STATIC_JSON = b'{"status":"ok"}'
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+bodies = {%(bodies)s}
+i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+"""
+NGINX = """
+%(user)s
+daemon off;
+worker_processes auto;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/body;
+    proxy_temp_path %(dir)s/proxy;
+    server {
+        listen 127.0.0.1:%(port)d;
+        location = /static.json { default_type application/json; root %(dir)s; }
+    }
+}
+"""
+
+bare_app = FastAPI()
+
+
+@bare_app.get("/bare")
+async def bare() -> JSONResponse:
+    """The bare route of ``--stacks``: FastAPI and a JSON answer, nothing else."""
+    return JSONResponse({"status": "ok"})
+
+
+@dataclass(frozen=True)
+class Window:
+    """One wrk run against one target."""
+
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli(*args: str) -> str:
+    return subprocess.run([*CLI, *args], check=True, capture_output=True, text=True).stdout
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (Linux ``/proc``)."""
+    found, todo = [root], [root]
+    while todo:
+        for children in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                pids = [int(pid) for pid in children.read_text().split()]
+            except OSError:
+                continue
+            todo += [pid for pid in pids if pid not in found]
+            found += [pid for pid in pids if pid not in found]
+    return found
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int, server: int | None, lua: Path | None
+) -> Window:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    args += ["-s", str(lua), url] if lua else [url]
+    pids = process_tree(server) if server else []
+    before = cpu_s(pids)
+    output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    spent = cpu_s(pids) - before
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        print(f"  ! {url}: {errors.group(1)} answers were not 2xx", file=sys.stderr)
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
+    return Window(rate, p50, p99, spent / max(done, 1) * 1e6)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path | None = None) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text()[-2000:] if log else ""
+    sys.exit(f"{url} never answered\n{tail}")
+
+
+def started_workers(log: Path) -> int:
+    return log.read_text().count("Application startup complete")
+
+
+@contextmanager
+def running(command: list[str], ready: str, log: Path, workers: int = 0) -> Iterator[int]:
+    """A server process; yields its pid once ``ready`` answers and ``workers`` verifier workers
+    have logged their start."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(ready, process, log)
+        deadline = time.monotonic() + 120
+        while started_workers(log) < workers:
+            if time.monotonic() > deadline:
+                sys.exit(f"only {started_workers(log)} of {workers} workers started")
+            time.sleep(0.2)
+        time.sleep(2)  # let start-up work (imports, first GC) settle
+        yield process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def static_nginx(folder: Path) -> Iterator[str]:
+    folder.mkdir()
+    (folder / "static.json").write_bytes(STATIC_JSON)
+    port = free_port()
+    conf = folder / "nginx.conf"
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the 0700 temp folder
+    conf.write_text(NGINX % {"dir": folder, "port": port, "user": user})
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    url = f"http://127.0.0.1:{port}/static.json"
+    with running([nginx, "-p", str(folder), "-c", str(conf)], url, folder / "out.log"):
+        yield url
+
+
+@contextmanager
+def store(kind: str, data: Path) -> Iterator[str]:
+    """The store URL: a SQLite file, or a throwaway PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{data / 'verifier.db'}"
+        return
+    import psycopg
+
+    name = f"yzt_bench_scale_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(data: Path, url: str, people: int) -> tuple[Path, Path]:
+    """A config on ``url`` without rate limits, a kiosk token, ``people`` seeded; returns the
+    config and the Lua script for /v1/verify."""
+    from verifier.store import open_store
+    from verifier.store.schema import health_codes
+
+    cli("init", "--data", str(data))
+    config = data / "verifier.toml"
+    text = config.read_text()
+    text = re.sub(r'^url = ".*"$', f'url = "{url}"', text, count=1, flags=re.MULTILINE)
+    text = text.replace("rate_per_s = 20.0", "rate_per_s = 1000000.0")
+    config.write_text(text.replace("burst = 60", "burst = 1000000"))
+    kiosk = ["--role", "kiosk", "--kiosk-id", "bench", "--site", SITE]
+    token = cli("token", "add", "--config", str(config), *kiosk).strip()
+    print(f"seeding {people:,} people …", file=sys.stderr, flush=True)
+    cli("seed", "--config", str(config), "--people", str(people))
+    engine = open_store(url)
+    with engine.connect() as conn:
+        subjects = [r[0] for r in conn.execute(health_codes.select().limit(2000))]
+    engine.dispose()
+    card = {"card_type": "resident", "valid_from": "2020-01-01", "valid_until": None}
+    card |= {"age_band": "60+", "id_number_valid": True}
+    bodies = [
+        json.dumps({"subject": s, "site": SITE, "event_id": f"bench-{i}", "card": card})
+        for i, s in enumerate(subjects)
+    ]
+    script = data / "verify.lua"
+    lua_bodies = ",".join(json.dumps(b) for b in bodies)
+    script.write_text(LUA % {"token": token, "bodies": lua_bodies})
+    return config, script
+
+
+def summary(name: str, windows: list[Window]) -> str:
+    med = statistics.median
+    return (
+        f"{name:<34} {med(w.rate for w in windows):>9,.0f} req/s  "
+        f"p50 {med(w.p50_ms for w in windows):>6.2f} ms  "
+        f"p99 {med(w.p99_ms for w in windows):>7.2f} ms  "
+        f"{med(w.cpu_us for w in windows):>5.0f} µs CPU/req  "
+        f"(rounds: {' '.join(f'{w.rate:,.0f}' for w in windows)})"
+    )
+
+
+def ratio(top: list[Window], bottom: list[Window]) -> str:
+    ratios = [t.rate / b.rate for t, b in zip(top, bottom, strict=True)]
+    return f"{statistics.median(ratios):.0%} (rounds {' '.join(f'{r:.0%}' for r in ratios)})"
+
+
+def serving(args: argparse.Namespace, tmp: Path) -> None:
+    data = tmp / "data"
+    with store(args.store, data) as url:
+        config, script = prepare(data, url, args.people)
+        runs: dict[tuple[int, str], list[Window]] = {}
+        with static_nginx(tmp / "nginx") as static:
+            for workers in args.workers:
+                port = free_port()
+                base = f"http://127.0.0.1:{port}"
+                command = [*CLI, "serve", "--config", str(config), "--host", "127.0.0.1"]
+                command += ["--port", str(port), "--workers", str(workers)]
+                log = tmp / f"serve-{workers}.log"
+                with running(command, f"{base}/readyz", log, workers) as pid:
+                    targets = [
+                        ("nginx static JSON", static, None, None),
+                        ("GET /healthz", f"{base}/healthz", pid, None),
+                        ("POST /v1/verify", f"{base}/v1/verify", pid, script),
+                    ]
+                    for _ in range(args.rounds):
+                        for name, target, server, lua in targets:
+                            window = wrk(
+                                target,
+                                seconds=args.seconds,
+                                connections=args.connections,
+                                server=server,
+                                lua=lua,
+                            )
+                            runs.setdefault((workers, name), []).append(window)
+    print(
+        f"\nstore {args.store}, {args.people:,} people; wrk -t2 -c{args.connections}, "
+        f"{args.rounds} rounds of {args.seconds} s per target, targets in turn; medians"
+    )
+    for workers in args.workers:
+        print(f"--workers {workers}")
+        for name in ("nginx static JSON", "GET /healthz", "POST /v1/verify"):
+            print("  " + summary(name, runs[(workers, name)]))
+        verify, health = runs[(workers, "POST /v1/verify")], runs[(workers, "GET /healthz")]
+        print(f"  verify / healthz   {ratio(verify, health)}   (budget ≥ 60 %)")
+        print(f"  healthz / nginx    {ratio(health, runs[(workers, 'nginx static JSON')])}")
+    first, *others = args.workers
+    for workers in others:
+        for name in ("GET /healthz", "POST /v1/verify"):
+            scale = ratio(runs[(workers, name)], runs[(first, name)])
+            print(f"{name}: --workers {workers} / --workers {first} = {scale}  (budget ≥ 170 %)")
+
+
+STACKS = {
+    "uvicorn h11 + asyncio": ["-m", "uvicorn", "--http", "h11", "--loop", "asyncio"],
+    "uvicorn httptools + uvloop": ["-m", "uvicorn", "--http", "httptools", "--loop", "uvloop"],
+    "granian (uvloop)": ["-m", "granian", "--interface", "asgi", "--loop", "uvloop"],
+}
+
+
+def stacks(args: argparse.Namespace, tmp: Path) -> None:
+    available = {
+        name: argv for name, argv in STACKS.items() if importlib.util.find_spec(argv[1]) is not None
+    }
+    for name in STACKS.keys() - available.keys():
+        print(f"{name}: not installed, left out", file=sys.stderr)
+    runs: dict[tuple[str, int], list[Window]] = {}
+    for _ in range(args.rounds):
+        for name, argv in available.items():
+            for workers in args.workers:
+                port = free_port()
+                quiet = ["--no-access-log", "--log-level", "warning"]
+                command = [sys.executable, *argv, "benchmarks.bench_scale:bare_app", *quiet]
+                command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+                url = f"http://127.0.0.1:{port}/bare"
+                with running(command, url, tmp / "stack.log") as pid:
+                    window = wrk(
+                        url,
+                        seconds=args.seconds,
+                        connections=args.connections,
+                        server=pid,
+                        lua=None,
+                    )
+                runs.setdefault((name, workers), []).append(window)
+    print(
+        f"\nbare FastAPI route GET /bare; wrk -t2 -c{args.connections}, {args.rounds} rounds of "
+        f"{args.seconds} s, stacks in turn; medians"
+    )
+    for (name, workers), windows in runs.items():
+        print(summary(f"{name}, {workers} worker(s)", windows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--workers", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2])
+    parser.add_argument("--seconds", type=int, default=4, help="each target, each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--stacks", action="store_true", help="compare HTTP stacks instead")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk (make deps does)")
+    with tempfile.TemporaryDirectory(prefix="yzt-bench-scale-") as tmp:
+        (stacks if args.stacks else serving)(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

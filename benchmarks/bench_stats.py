@@ -1,0 +1,295 @@
+"""Stats with 10^6 events in the store (DESIGN.md §8: ``/v1/stats`` and ``/stats`` well under
+1 s), on SQLite and on PostgreSQL, each beside baselines measured in the same run: the same
+server's bare ``GET /healthz`` and a bare ``SELECT count(*) FROM events`` on the same store.
+
+The events are seeded in bulk (one ``executemany`` transaction on SQLite, ``COPY`` on
+PostgreSQL) as a month of a mid-sized deployment would leave them: the last 30 days, 20 sites of
+5 lanes each, the verdict, source and age mix of the field, latencies rounded to 0.1 ms as the
+kiosks send them. Then a real ``yzt verifier serve`` process answers ``GET /v1/stats``,
+``GET /v1/stats.csv`` and the ``/stats`` console page, each ``--runs`` times: median and worst
+wall time, and beside them the server process's CPU time per request (from ``/proc``), which
+moves far less with the machine's other load (PostgreSQL's own CPU is not in it).
+PostgreSQL runs when 127.0.0.1:5432 answers (a throwaway database, dropped afterwards).
+
+    python -m benchmarks.bench_stats [--events N] [--runs R] [--backend sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import math
+import os
+import random
+import secrets
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy import text
+
+from verifier.config import default_config_text, write_private
+from verifier.store import open_store
+from verifier.store.events import recount_tallies
+from verifier.store.tokens import add_token
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+BUDGET_S = 0.5
+""""Well under 1 s": half of it, for the median run."""
+DAYS = 30
+SITES = tuple(f"site-{n:02d}" for n in range(20))
+COLUMNS = (
+    "event_id, kiosk_id, site, at, day, verdict, reasons, source, card_type, age_band, "
+    "subject, latency_ms, received_at"
+)
+PAGES = (
+    ("GET /v1/stats?days=30", "/v1/stats?days=30"),
+    ("GET /v1/stats (all)", "/v1/stats"),
+    ("GET /v1/stats?site=…", f"/v1/stats?site={SITES[3]}"),
+    ("GET /v1/stats.csv", "/v1/stats.csv?days=30"),
+    ("GET /stats (page)", "/stats"),
+    ("GET /stats?days=all", "/stats?days=all"),
+)
+
+
+def events(count: int) -> Iterator[tuple[object, ...]]:
+    """``count`` event rows in column order and in time order (as kiosks upload them), the
+    instants as UTC text without a zone (SQLite's stored form; PostgreSQL reads it in UTC)."""
+    rng = random.Random(12)
+    now = int(time.time())
+    start = now - DAYS * 86400 + 1
+    days = {
+        d: datetime.fromtimestamp(d * 86400, UTC).date().isoformat()
+        for d in range(start // 86400, now // 86400 + 1)
+    }
+    received = f"{days[now // 86400]} 00:00:00.000000"
+    verdicts = rng.choices(("PASS", "CHECK", "DENY"), (75, 18, 7), k=count)
+    sources = rng.choices(("online", "cache", "risklist", "none"), (70, 10, 15, 5), k=count)
+    bands = rng.choices(("0-17", "18-59", "60+", "unknown"), (10, 45, 40, 5), k=count)
+    sites = rng.choices(SITES, k=count)
+    instants = sorted(rng.randrange(start, now) for _ in range(count))
+    typical = {"online": math.log(70.0), "cache": math.log(25.0)}
+    for i, (instant, site, source, band) in enumerate(
+        zip(instants, sites, sources, bands, strict=True)
+    ):
+        day, second = days[instant // 86400], instant % 86400
+        at = f"{day} {second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.000000"
+        latency = rng.lognormvariate(typical.get(source, typical["cache"]), 0.4)
+        unreadable = band == "unknown"
+        yield (
+            f"bench-{i:08d}",
+            f"{site}-lane-{i % 5}",
+            site,
+            at,
+            day,
+            verdicts[i],
+            '["CODE_GREEN"]',
+            source,
+            "unknown" if unreadable else "resident",
+            band,
+            None if unreadable else hashlib.sha256(b"%d" % i).hexdigest(),
+            None if i % 17 == 0 else round(latency, 1),
+            received,
+        )
+
+
+def seed_sqlite(path: Path, count: int) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("PRAGMA cache_size = -524288")  # 512 MB: the indexes stay in memory
+        conn.execute("PRAGMA synchronous = OFF")  # a throwaway file
+        marks = ", ".join("?" * len(COLUMNS.split(",")))
+        conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({marks})", events(count))
+
+
+def seed_postgresql(dsn: str, count: int) -> None:
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.execute("SET TimeZone = 'UTC'")
+        with cursor.copy(f"COPY events ({COLUMNS}) FROM STDIN") as copy:
+            for row in events(count):
+                copy.write_row(row)
+        conn.commit()
+        conn.autocommit = True
+        cursor.execute("VACUUM ANALYZE events")  # what autovacuum does after a bulk load
+
+
+def recount(url: str) -> None:
+    """The tallies the stats read, counted from the bulk-loaded events (``record_events`` keeps
+    them in step; the bulk load went around it)."""
+    engine = open_store(url)
+    try:
+        recount_tallies(engine)
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(data: Path, url: str) -> Iterator[tuple[str, int]]:
+    """``yzt verifier serve`` on ``url``'s store; yields its base URL and process id once
+    ``/readyz`` answers."""
+    data.mkdir(parents=True, exist_ok=True)
+    write_private(data / "pepper", secrets.token_hex(32).encode())
+    config = data / "verifier.toml"
+    body = default_config_text(data).replace(
+        f'url = "sqlite:///{(data / "verifier.db").resolve()}"', f'url = "{url}"'
+    )
+    config.write_text(body, encoding="utf-8")
+    port = free_port()
+    command = [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config)]
+    with (data / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError((data / "serve.log").read_text())
+            time.sleep(0.1)
+        yield base, server.pid
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Timing:
+    median_s: float
+    worst_s: float
+    size: int = 0
+    cpu_s: float | None = None
+
+
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far, all its threads (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_get(client: httpx.Client, path: str, runs: int, server: int) -> Timing:
+    samples, size = [], 0
+    client.get(path).raise_for_status()  # warm: the first request also opens the pool
+    cpu = server_cpu_s(server)
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = client.get(path)
+        samples.append(time.perf_counter() - started)
+        answer.raise_for_status()
+        size = len(answer.content)
+    cpu = (server_cpu_s(server) - cpu) / runs
+    return Timing(statistics.median(samples), max(samples), size, cpu)
+
+
+def timed_count(url: str, runs: int) -> Timing:
+    engine = open_store(url)
+    samples = []
+    try:
+        with engine.connect() as conn:
+            for _ in range(runs + 1):
+                started = time.perf_counter()
+                conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+                samples.append(time.perf_counter() - started)
+    finally:
+        engine.dispose()
+    return Timing(statistics.median(samples[1:]), max(samples[1:]))
+
+
+def row(label: str, timing: Timing, verdict: str = "") -> str:
+    size = f"{timing.size / 1e3:>7,.0f} kB" if timing.size else " " * 10
+    cpu = f"cpu {timing.cpu_s * 1e3:>6.1f} ms" if timing.cpu_s is not None else " " * 13
+    return (
+        f"  {label:<24} median {timing.median_s * 1e3:>7.1f} ms  "
+        f"worst {timing.worst_s * 1e3:>7.1f} ms  {cpu}  {size}  {verdict}"
+    )
+
+
+def measure(name: str, url: str, data: Path, runs: int) -> None:
+    engine = open_store(url)
+    staff = add_token(engine, name="bench-staff", role="staff")
+    engine.dispose()
+    count = timed_count(url, runs)
+    with serving(data, url) as (base, pid):
+        headers = {"Authorization": f"Bearer {staff}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            bare = timed_get(client, "/healthz", runs, pid)
+            print(f"{name}")
+            print(row("baseline GET /healthz", bare))
+            print(row("baseline SELECT count(*)", count))
+            for label, path in PAGES:
+                timing = timed_get(client, path, runs, pid)
+                ok = "ok" if timing.median_s <= BUDGET_S else "OVER BUDGET"
+                over = (timing.median_s - bare.median_s) * 1e3
+                print(row(label, timing, f"+{over:.0f} ms over /healthz  budget ≤ 500 ms: {ok}"))
+            answer = client.get("/v1/stats").json()
+            print(f"  (per_day: {len(answer['per_day'])} days, rows: {len(answer['days'])})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
+    args = parser.parse_args()
+    backends = args.backend or ["sqlite", "postgresql"]
+    print(f"events: {args.events:,} over {DAYS} days, {len(SITES)} sites; {args.runs} runs each")
+    with tempfile.TemporaryDirectory(prefix="yzt-bench-stats-") as tmp:
+        if "sqlite" in backends:
+            db = Path(tmp) / "verifier.db"
+            url = f"sqlite:///{db}"
+            open_store(url).dispose()
+            started = time.perf_counter()
+            seed_sqlite(db, args.events)
+            recount(url)
+            print(f"seeded SQLite in {time.perf_counter() - started:.1f} s")
+            measure("sqlite", url, Path(tmp) / "sqlite", args.runs)
+        if "postgresql" in backends:
+            bench_postgresql(Path(tmp) / "postgresql", args.events, args.runs)
+
+
+def bench_postgresql(data: Path, count: int, runs: int) -> None:
+    name = f"yzt_bench_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        print(f"postgresql skipped: {exc}")
+        return
+    try:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        open_store(url).dispose()
+        started = time.perf_counter()
+        seed_postgresql(f"host=127.0.0.1 port=5432 user=postgres dbname={name}", count)
+        recount(url)
+        print(f"seeded PostgreSQL in {time.perf_counter() - started:.1f} s")
+        measure("postgresql", url, data, runs)
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
