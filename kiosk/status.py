@@ -21,6 +21,7 @@ from yzt import __version__
 
 READER_CODES = {
     "gone": "READER_UNPLUGGED",
+    "service_gone": "READER_SERVICE_DOWN",
     "timeout": "READER_JAMMED",
     "card_pulled": "READER_CARD_PULLED",
     "sam_status": "READER_ERROR",

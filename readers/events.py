@@ -46,7 +46,8 @@ class ReaderFault:
 
     message: str
     code: str = "reader_error"
-    """One of ``reader_error``, ``timeout``, ``card_pulled``, ``sam_status``, ``gone``."""
+    """One of ``reader_error``, ``timeout``, ``card_pulled``, ``sam_status``, ``gone``,
+    ``service_gone`` (the platform's card service, pcscd, is not running)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

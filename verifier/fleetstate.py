@@ -77,15 +77,25 @@ ALERTS: dict[str, Wording] = {
         "critical",
         Text("读卡器未连接", "Reader disconnected"),
         Text(
-            "读卡器已断开或找不到（或读卡服务 pcscd 已停止）。读卡器报告：{detail}",
-            "The card reader is unplugged or missing, or its card service (pcscd) stopped. "
-            "It says: {detail}",
+            "读卡器已断开或找不到。读卡器报告：{detail}",
+            "The card reader is unplugged or missing. It says: {detail}",
         ),
         Text(
-            "检查读卡器的 USB/串口线并插好，设备会自动重连；线缆完好时在设备上运行 yzt doctor"
-            "（它会检查 pcscd）。",
+            "检查读卡器的 USB/串口线并插好，设备会自动重连；线缆完好时在设备上运行 yzt doctor。",
             "Check the reader's USB/serial cable and plug it back in; the kiosk reconnects. "
-            "If the cable is fine, run yzt doctor on the kiosk (it checks pcscd).",
+            "If the cable is fine, run yzt doctor on the kiosk.",
+        ),
+    ),
+    "READER_SERVICE_DOWN": Wording(
+        "critical",
+        Text("读卡服务停止", "Card service down"),
+        Text(
+            "读卡服务 pcscd 没有运行。读卡器报告：{detail}",
+            "The card service (pcscd) is not running. It says: {detail}",
+        ),
+        Text(
+            "在设备上运行 sudo systemctl restart pcscd，再运行 yzt doctor 检查。",
+            "On the kiosk run sudo systemctl restart pcscd, then yzt doctor.",
         ),
     ),
     "READER_JAMMED": Wording(

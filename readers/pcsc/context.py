@@ -6,7 +6,7 @@ explicitly (``with`` blocks): left to the garbage collector they warn once pcscd
 Error map (``SCARD_*`` result → exception, ``code`` is the ``ReaderFault`` code)::
 
     E_NO_SERVICE, E_SERVICE_STOPPED, E_INVALID_HANDLE,
-    F_COMM_ERROR (pcscd's socket closed)          → ServiceGone   "gone"
+    F_COMM_ERROR (pcscd's socket closed)          → ServiceGone   "service_gone"
     E_UNKNOWN_READER, E_READER_UNAVAILABLE        → ReaderGone    "gone"
     W_REMOVED_CARD, E_NO_SMARTCARD, W_RESET_CARD  → CardPulled    "card_pulled"
     E_CANCELLED                                   → Cancelled     (``cancel`` was called)
@@ -41,7 +41,7 @@ class PcscError(ReaderError):
 class ServiceGone(PcscError, ConnectionError):
     """pcscd is not running or stopped while we were using it."""
 
-    code = "gone"
+    code = "service_gone"
 
 
 class ReaderGone(PcscError, ConnectionError):

@@ -77,7 +77,7 @@ class Watcher:
             except Cancelled:
                 continue
             except ServiceGone:
-                self._lost(ReaderFault(PCSCD_GONE, code="gone"))
+                self._lost(ReaderFault(PCSCD_GONE, code="service_gone"))
             except PcscError as error:
                 self._lost(ReaderFault(str(error), code=error.code))
             except Exception as error:  # the worker must outlive any bug; see module docstring

@@ -51,6 +51,7 @@ def test_document_has_the_heartbeat_keys() -> None:
     ("fault", "code"),
     [
         ("gone", "READER_UNPLUGGED"),
+        ("service_gone", "READER_SERVICE_DOWN"),
         ("timeout", "READER_JAMMED"),
         ("card_pulled", "READER_CARD_PULLED"),
         ("sam_status", "READER_ERROR"),

@@ -140,7 +140,7 @@ async def test_pcscd_restart_is_reported_and_recovered(
     pcscd.stop()
     assert await events.next() == CardRemoved()
     gone = await events.next()
-    assert isinstance(gone, ReaderFault) and gone.code == "gone"
+    assert isinstance(gone, ReaderFault) and gone.code == "service_gone"
     assert "pcscd" in gone.message
     pcscd.start()
     assert await events.next() == ReaderRestored()

@@ -113,7 +113,7 @@ def _problems() -> list[tuple[str, set[str], dict[str, Any], bool]]:
             ("READER_JAMMED", "tcp://10.0.0.7:9000: no answer within 2 s"),
             ("READER_JAMMED", "the reader stopped answering"),
             ("READER_UNPLUGGED", UNPLUGGED),
-            ("READER_UNPLUGGED", PCSCD_GONE),
+            ("READER_SERVICE_DOWN", PCSCD_GONE),
             ("READER_UNPLUGGED", "no PC/SC reader name contains 'ACS' (readers: none)"),
             ("READER_CARD_PULLED", "the card was taken away during the read; put it back"),
             ("READER_ERROR", "the card on 'ACS' does not answer"),

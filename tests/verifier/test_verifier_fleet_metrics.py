@@ -271,7 +271,13 @@ def expected_alerts(kiosks: list[SimKiosk]) -> Alerts:
     def having(*codes: str) -> list[str]:
         return sorted(k.kiosk_id for k in kiosks if k.codes & set(codes))
 
-    readers = ("READER_JAMMED", "READER_UNPLUGGED", "READER_CARD_PULLED", "READER_ERROR")
+    readers = (
+        "READER_JAMMED",
+        "READER_UNPLUGGED",
+        "READER_SERVICE_DOWN",
+        "READER_CARD_PULLED",
+        "READER_ERROR",
+    )
     return {
         "KioskOffline": {"firing": having("OFFLINE")},
         "RiskListStale": {"firing": having("RISKLIST_STALE")},

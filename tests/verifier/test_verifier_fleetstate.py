@@ -65,7 +65,7 @@ def test_missed_heartbeats_make_it_offline_and_hide_its_old_troubles() -> None:
     [
         ("READER_JAMMED", "the reader stopped answering", "critical", "stuck card"),
         ("READER_UNPLUGGED", UNPLUGGED, "critical", "cable"),
-        ("READER_UNPLUGGED", PCSCD_GONE, "critical", "it checks pcscd"),
+        ("READER_SERVICE_DOWN", PCSCD_GONE, "critical", "restart pcscd"),
         ("READER_CARD_PULLED", "the card was taken away", "warning", "leave the card still"),
         ("READER_ERROR", "SAM status 0x6F00", "critical", "yzt doctor"),
     ],

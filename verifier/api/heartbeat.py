@@ -58,7 +58,13 @@ Millis = Annotated[float, Field(ge=0, le=3_600_000, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Bytes = Annotated[int, Field(ge=0, le=2**50)]
 LinkState = Literal["ok", "error", "unknown"]
-ReaderCode = Literal["READER_UNPLUGGED", "READER_JAMMED", "READER_CARD_PULLED", "READER_ERROR"]
+ReaderCode = Literal[
+    "READER_UNPLUGGED",
+    "READER_SERVICE_DOWN",
+    "READER_JAMMED",
+    "READER_CARD_PULLED",
+    "READER_ERROR",
+]
 """What the kiosk saw go wrong with its reader (kiosk/status.py ``READER_CODES``)."""
 
 
