@@ -143,7 +143,9 @@ def create_app(
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     limits = config.limits
     app.add_middleware(BodyLimit, limit=limits.body_bytes, feed_limit=limits.feed_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    app.add_middleware(
+        MetricsMiddleware, metrics=services.metrics, access_log=config.server.access_log
+    )
     docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
     app.add_middleware(SecurityHeaders, docs_paths=[path for path in docs if path])
     return app

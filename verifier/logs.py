@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from verifier.idnumber import redact_id_numbers
 
@@ -193,35 +193,3 @@ def client_address(scope: Scope) -> str:
         return str(ipaddress.ip_address(client[0])) if client else "-"
     except ValueError:
         return "-"
-
-
-class AccessLog:
-    """ASGI middleware: one line per HTTP request, after its answer, through the queue."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.log = logging.getLogger(ACCESS_LOGGER)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 0
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched)
-        finally:
-            self.log.info(
-                "%s %s %d %.1fms",
-                client_address(scope),
-                request_label(scope),
-                status or 500,
-                (time.perf_counter() - started) * 1000,
-            )

@@ -184,11 +184,6 @@ def _uvicorn_options(server: ServerConfig) -> dict[str, Any]:
     }
 
 
-def with_access_log(app: ASGIApp, server: ServerConfig) -> ASGIApp:
-    """``app`` wrapped in the access log when ``[server] access_log`` is on."""
-    return logs.AccessLog(app) if server.access_log else app
-
-
 _held: list[socket.socket] = []
 
 
@@ -213,7 +208,7 @@ def app_factory() -> ASGIApp:
     config = load_config(Path(os.environ[CONFIG_ENV]))
     logs.configure(access_log=config.server.access_log)
     publishes = elected_publisher(os.environ[ADDRESS_ENV])
-    return with_access_log(create_app(config, publishes=publishes), config.server)
+    return create_app(config, publishes=publishes)
 
 
 def run_app(app: ASGIApp, *, host: str, port: int, server: ServerConfig | None = None) -> None:
@@ -224,7 +219,7 @@ def run_app(app: ASGIApp, *, host: str, port: int, server: ServerConfig | None =
 
 
 def _run(app: ASGIApp, *, host: str, port: int, server: ServerConfig) -> None:
-    uvicorn.run(with_access_log(app, server), host=host, port=port, **_uvicorn_options(server))
+    uvicorn.run(app, host=host, port=port, **_uvicorn_options(server))
 
 
 def serve(config_path: Path, *, host: str, port: int, workers: int | None = None) -> None:

@@ -4,6 +4,7 @@ scrape (verifier/api/fleet_metrics.py)."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verifier.api.fleet_metrics import FleetCollector
+from verifier.logs import ACCESS_LOGGER, client_address, request_label
 
 
 class Metrics:
@@ -58,11 +60,14 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    """Counts and times every request by its route template (``/v1/feeds/{kind}``)."""
+    """Counts and times every request by its route template (``/v1/feeds/{kind}``) and, with
+    ``access_log``, writes its access line (client, route template, status, time: never the
+    path or query, which may carry an ID number) through the log queue — one pass, not two."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.access = logging.getLogger(ACCESS_LOGGER) if access_log else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,4 +87,13 @@ class MetricsMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.latency.labels(route).observe(elapsed)
+            if self.access is not None:
+                self.access.info(
+                    "%s %s %d %.1fms",
+                    client_address(scope),
+                    request_label(scope),
+                    status,
+                    elapsed * 1000,
+                )
