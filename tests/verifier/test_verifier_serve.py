@@ -23,7 +23,14 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, select
-from verifier_helpers import csv_body, free_port, id_numbers, serving, write_config
+from verifier_helpers import (
+    csv_body,
+    free_port,
+    id_numbers,
+    serving,
+    serving_process,
+    write_config,
+)
 
 from verifier.config import load_config
 from verifier.store import open_store
@@ -159,41 +166,18 @@ def served(
     engine = open_store(f"sqlite:///{tmp_path / 'verifier.db'}")
     admin = add_token(engine, name="ops", role="admin")
     engine.dispose()
-    env = {
-        **os.environ,
-        **{f"YZT_VERIFIER_SERVER__{k.upper()}": v for k, v in (settings or {}).items()},
-    }
-    port = free_port()
+    env = {f"YZT_VERIFIER_SERVER__{k.upper()}": v for k, v in (settings or {}).items()}
     log = tmp_path / "serve.log"
 
     def limit_open_files() -> None:
         if open_files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
 
-    command = [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config)]
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-            preexec_fn=limit_open_files,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + BOUND_S
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.1)
+    with serving_process(config, log, env=env, preexec_fn=limit_open_files, timeout_s=BOUND_S) as (
+        url,
+        _server,
+    ):
         yield url, log, admin
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def raw_exchange(url: str, data: bytes) -> bytes:

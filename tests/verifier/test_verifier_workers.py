@@ -16,9 +16,7 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import in_ci
-from verifier_helpers import PEPPER, free_port, serving, write_config
+from verifier_helpers import PEPPER, free_port, serving, serving_process, write_config
 
 from verifier.config import load_config
 from verifier.lookup import lookup
@@ -102,25 +100,9 @@ def judged(answer: dict[str, Any]) -> dict[str, Any]:
 def serving_workers(config: Path, log: Path, workers: int) -> Iterator[tuple[int, int]]:
     """``yzt verifier serve --workers N`` on a free port; yields (port, server pid) once
     ``/readyz`` answers, SIGTERM afterwards."""
-    port = free_port()
-    command = [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config)]
-    args = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    with log.open("wb") as sink:
-        server = subprocess.Popen([*command, *args], stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + RECOVERY_S
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-            time.sleep(0.2)
-        yield port, server.pid
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    args = ["--workers", str(workers)]
+    with serving_process(config, log, args=args, timeout_s=RECOVERY_S) as (url, server):
+        yield int(url.rsplit(":", 1)[1]), server.pid
 
 
 def server_lines(log: Path) -> str:

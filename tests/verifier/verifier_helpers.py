@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,30 +77,46 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(config: Path, log: Path, *, timeout_s: float = 90.0) -> Iterator[str]:
-    """``yzt verifier serve --config CONFIG`` on a free loopback port, its output in ``log``;
-    yields the base URL once ``/readyz`` answers, stops it with SIGTERM afterwards."""
+def serving_process(
+    config: Path,
+    log: Path,
+    *,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    timeout_s: float = 90.0,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``yzt verifier serve --config CONFIG ARGS`` on a free loopback port, its output in
+    ``log``; yields the base URL and the process once ``/readyz`` answers, SIGTERM afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config)]
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "--host", "127.0.0.1", "--port", str(port), *args],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "COLUMNS": "200"},
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
+            preexec_fn=preexec_fn,
         )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline and server.poll() is None, log.read_text()
             time.sleep(0.1)
-        yield url
+        yield url, server
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+        server.wait(timeout=30)
+
+
+@contextmanager
+def serving(config: Path, log: Path, *, timeout_s: float = 90.0) -> Iterator[str]:
+    """``serving_process`` for tests that need only the base URL."""
+    with serving_process(config, log, timeout_s=timeout_s) as (url, _server):
+        yield url
