@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import os
 import resource
@@ -29,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from verifier import logs
+from verifier.api.problems import problem
 from verifier.app import create_app
 from verifier.config import ServerConfig, load_config
 
@@ -42,14 +42,6 @@ WORKER_HEALTHCHECK_S = 60
 """uvicorn kills a worker that does not answer its supervisor's ping within this; its default
 (5 s) killed workers that were still importing on a busy machine, over and over."""
 GRACEFUL_SHUTDOWN_S = 10
-_OVER_CAPACITY = json.dumps(
-    {
-        "type": "about:blank",
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": "the server is at its connection limit; retry in a moment",
-    }
-).encode()
 
 
 class HeadersTooLarge(Exception):
@@ -60,19 +52,9 @@ class HeadersTooLarge(Exception):
 async def over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
     """The answer past ``max_connections``: 503, try again in a second (nginx tries the next
     replica at once)."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(_OVER_CAPACITY)).encode()),
-                (b"retry-after", b"1"),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": _OVER_CAPACITY})
+    detail = "the server is at its connection limit; retry in a moment"
+    answer = problem(503, detail, {"Retry-After": "1", "Connection": "close"})
+    await answer(scope, receive, send)
 
 
 class BoundedHttpTools(HttpToolsProtocol):

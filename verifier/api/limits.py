@@ -5,7 +5,6 @@ this process: each replica counts on its own."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -13,6 +12,8 @@ from collections.abc import Callable, Hashable
 from cachetools import TTLCache
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from verifier.api.problems import problem
 
 Clock = Callable[[], float]
 KNOWN_GOOD_S = 3600.0
@@ -143,7 +144,7 @@ class BodyLimit:
         limit = self.feed_limit if scope["path"].startswith("/v1/feeds/") else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(scope, receive, send, limit)
             return
         seen = 0
         started = False
@@ -166,27 +167,9 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if not started:
-                await _too_large(send, limit)
+                await _too_large(scope, receive, send, limit)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"request body over the limit of {limit} bytes",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    detail = f"request body over the limit of {limit} bytes"
+    await problem(413, detail, {"Connection": "close"})(scope, receive, send)
