@@ -4,15 +4,14 @@ cookie, or a page on another site) would send them, against the app on SQLite an
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event, func, select
-from verifier_helpers import csv_body, id_numbers
+from sqlalchemy import Engine, func, select
+from verifier_helpers import counted_queries, csv_body, id_numbers
 
 from verifier.app import create_app
 from verifier.config import VerifierConfig
@@ -47,21 +46,6 @@ async def console(config: VerifierConfig) -> AsyncIterator[Console]:
     )
     yield Console(app, engine, tokens)
     engine.dispose()
-
-
-@contextmanager
-def counted_queries(engine: Engine) -> Iterator[list[str]]:
-    """Every statement the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def form_csrf(page: httpx.Response) -> str:

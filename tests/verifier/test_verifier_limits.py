@@ -8,14 +8,13 @@ import math
 import re
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
+from verifier_helpers import counted_queries
 
 from verifier.api.deps import Services
 from verifier.api.limits import FailedAuth, RateLimiter, address_key
@@ -70,20 +69,6 @@ async def target(config: VerifierConfig) -> AsyncIterator[Target]:
     tokens = {"staff": add_token(services.engine, name="t-staff", role="staff")}
     yield Target(app, services, tokens, clock)
     services.engine.dispose()
-
-
-@contextmanager
-def counted_queries(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_thousands_of_wrong_bearer_tokens_are_cut_off_without_the_store(

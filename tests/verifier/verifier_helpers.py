@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from verifier.config import default_config_text, write_private
 from verifier.idnumber import synthetic_id_number
@@ -120,3 +120,18 @@ def serving(config: Path, log: Path, *, timeout_s: float = 90.0) -> Iterator[str
     """``serving_process`` for tests that need only the base URL."""
     with serving_process(config, log, timeout_s=timeout_s) as (url, _server):
         yield url
+
+
+@contextmanager
+def counted_queries(engine: Engine) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
