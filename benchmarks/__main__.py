@@ -15,6 +15,7 @@ BENCHMARKS = (
     "bench_risklist",
     "bench_stats",
     "bench_face",
+    "bench_qr",
 )
 
 

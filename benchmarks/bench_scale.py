@@ -41,6 +41,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -60,6 +61,27 @@ i = 0
 request = function()
   i = i %% #bodies + 1
   return wrk.format(nil, nil, nil, bodies[i])
+end
+"""
+EVENTS_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+template = %(template)s
+subjects = {%(subjects)s}
+threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("prefix", "%(run)s-" .. threads .. "-")
+end
+sent = 0
+request = function()
+  local events = {}
+  for j = 1, %(batch)d do
+    sent = sent + 1
+    events[j] = string.format(template, prefix .. sent, subjects[sent %% #subjects + 1])
+  end
+  return wrk.format(nil, nil, nil, '{"events":[' .. table.concat(events, ",") .. ']}')
 end
 """
 NGINX = """
@@ -148,14 +170,16 @@ def wrk(
     pids = process_tree(server) if server else []
     before = cpu_s(pids)
     output = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    if "Latency Distribution" not in output:
+        sys.exit(f"wrk measured nothing on {url}:\n{output}")
     spent = cpu_s(pids) - before
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         print(f"  ! {url}: {errors.group(1)} answers were not 2xx", file=sys.stderr)
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)$", output, re.M).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)\s*$", output, re.M).group(1))  # type: ignore[union-attr]
     return Window(rate, p50, p99, spent / max(done, 1) * 1e6)
 
 
@@ -233,9 +257,10 @@ def store(kind: str, data: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def prepare(data: Path, url: str, people: int) -> tuple[Path, Path]:
+def prepare(data: Path, url: str, people: int, batch: int) -> tuple[Path, Path, Path]:
     """A config on ``url`` without rate limits, a kiosk token, ``people`` seeded; returns the
-    config and the Lua script for /v1/verify."""
+    config and the Lua scripts for /v1/verify and for /v1/events (``batch`` new events a
+    request, ids unique across threads and runs)."""
     from verifier.store import open_store
     from verifier.store.schema import health_codes
 
@@ -262,7 +287,18 @@ def prepare(data: Path, url: str, people: int) -> tuple[Path, Path]:
     script = data / "verify.lua"
     lua_bodies = ",".join(json.dumps(b) for b in bodies)
     script.write_text(LUA % {"token": token, "bodies": lua_bodies})
-    return config, script
+    event = {"event_id": "%s", "kiosk_id": "bench", "site": SITE, "at": _now()}
+    event |= {"verdict": "PASS", "reasons": ["CODE_GREEN"], "source": "online"}
+    event |= {"card_type": "resident", "age_band": "60+", "subject": "%s", "latency_ms": 12.5}
+    events = data / "events.lua"
+    fields = {"token": token, "template": json.dumps(json.dumps(event)), "batch": batch}
+    fields |= {"subjects": ",".join(json.dumps(s) for s in subjects), "run": secrets.token_hex(4)}
+    events.write_text(EVENTS_LUA % fields)
+    return config, script, events
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def summary(name: str, windows: list[Window]) -> str:
@@ -281,10 +317,22 @@ def ratio(top: list[Window], bottom: list[Window]) -> str:
     return f"{statistics.median(ratios):.0%} (rounds {' '.join(f'{r:.0%}' for r in ratios)})"
 
 
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    server: int | None
+    lua: Path | None = None
+    connections: int | None = None
+    """wrk connections; the run's ``--connections`` when None"""
+    per_request: int = 1
+    """what one request carries (events in a batch), for the per-item rate"""
+
+
 def serving(args: argparse.Namespace, tmp: Path) -> None:
     data = tmp / "data"
     with store(args.store, data) as url:
-        config, script = prepare(data, url, args.people)
+        config, script, events = prepare(data, url, args.people, args.batch)
         runs: dict[tuple[int, str], list[Window]] = {}
         with static_nginx(tmp / "nginx") as static:
             for workers in args.workers:
@@ -295,34 +343,50 @@ def serving(args: argparse.Namespace, tmp: Path) -> None:
                 log = tmp / f"serve-{workers}.log"
                 with running(command, f"{base}/readyz", log, workers) as pid:
                     targets = [
-                        ("nginx static JSON", static, None, None),
-                        ("GET /healthz", f"{base}/healthz", pid, None),
-                        ("POST /v1/verify", f"{base}/v1/verify", pid, script),
+                        Target("nginx static JSON", static, None),
+                        Target("GET /healthz", f"{base}/healthz", pid),
+                        Target("POST /v1/verify", f"{base}/v1/verify", pid, script),
+                        Target(
+                            "POST /v1/events",
+                            f"{base}/v1/events",
+                            pid,
+                            events,
+                            connections=args.kiosks,
+                            per_request=args.batch,
+                        ),
                     ]
                     for _ in range(args.rounds):
-                        for name, target, server, lua in targets:
+                        for target in targets:
                             window = wrk(
-                                target,
+                                target.url,
                                 seconds=args.seconds,
-                                connections=args.connections,
-                                server=server,
-                                lua=lua,
+                                connections=target.connections or args.connections,
+                                server=target.server,
+                                lua=target.lua,
                             )
-                            runs.setdefault((workers, name), []).append(window)
+                            runs.setdefault((workers, target.name), []).append(window)
     print(
-        f"\nstore {args.store}, {args.people:,} people; wrk -t2 -c{args.connections}, "
+        f"\nstore {args.store}, {args.people:,} people; wrk -t2 -c{args.connections} "
+        f"(/v1/events: -c{args.kiosks}, {args.batch} new events a request), "
         f"{args.rounds} rounds of {args.seconds} s per target, targets in turn; medians"
     )
     for workers in args.workers:
         print(f"--workers {workers}")
-        for name in ("nginx static JSON", "GET /healthz", "POST /v1/verify"):
+        for name in ("nginx static JSON", "GET /healthz", "POST /v1/verify", "POST /v1/events"):
             print("  " + summary(name, runs[(workers, name)]))
+        uploads = runs[(workers, "POST /v1/events")]
+        rates = [w.rate * args.batch for w in uploads]
+        print(
+            f"  events stored      {statistics.median(rates):,.0f} events/s (budget ≥ 20,000; "
+            f"rounds {' '.join(f'{r:,.0f}' for r in rates)}), "
+            f"{statistics.median(w.cpu_us for w in uploads) / args.batch:.0f} µs server CPU/event"
+        )
         verify, health = runs[(workers, "POST /v1/verify")], runs[(workers, "GET /healthz")]
         print(f"  verify / healthz   {ratio(verify, health)}   (budget ≥ 60 %)")
         print(f"  healthz / nginx    {ratio(health, runs[(workers, 'nginx static JSON')])}")
     first, *others = args.workers
     for workers in others:
-        for name in ("GET /healthz", "POST /v1/verify"):
+        for name in ("GET /healthz", "POST /v1/verify", "POST /v1/events"):
             scale = ratio(runs[(workers, name)], runs[(first, name)])
             print(f"{name}: --workers {workers} / --workers {first} = {scale}  (budget ≥ 170 %)")
 
@@ -374,6 +438,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="each target, each round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--kiosks", type=int, default=200, help="/v1/events connections")
+    parser.add_argument("--batch", type=int, default=100, help="events per /v1/events request")
     parser.add_argument("--stacks", action="store_true", help="compare HTTP stacks instead")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

@@ -166,8 +166,11 @@ class Uploader:
     async def run(self) -> None:
         while True:
             await self.flush()
+            # asyncio.timeout, not wait_for: a wait_for cancelled here could leave its inner
+            # task pending and the cancelling task waiting for it forever (Python 3.11)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                async with asyncio.timeout(self.interval_s):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def flush(self) -> int:

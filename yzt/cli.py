@@ -8,6 +8,7 @@ from kiosk.cli import demo_app, kiosk_app
 from kiosk.doctor import doctor
 from kiosk.face.cli import face_app
 from readers.cli import card_app, reader_app, sim_app
+from readers.qr.cli import qr_app
 from verifier.cli import app as verifier_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(verifier_app, name="verifier")
 app.add_typer(kiosk_app, name="kiosk")
 app.add_typer(demo_app, name="demo")
 app.add_typer(face_app, name="face")
+app.add_typer(qr_app, name="qr")
 app.command("doctor")(doctor)
 
 

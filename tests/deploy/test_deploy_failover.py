@@ -5,10 +5,8 @@ SIGKILL and started again. Bounded in requests and time; latencies are printed, 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -21,7 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import in_ci
-from deploykit import DEPLOY, free_port, need
+from deploykit import free_port, need
+
+from benchmarks.fleet_sim import Replica, nginx_conf
 
 pytestmark = pytest.mark.postgres
 YZT = str(Path(sys.executable).parent / "yzt")
@@ -51,70 +51,6 @@ def database() -> Iterator[str]:
     sh(psql, f"{SERVER}/postgres", "-XqtAc", f"create database {name}")
     yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     sh(psql, f"{SERVER}/postgres", "-XqtAc", f"drop database if exists {name} with (force)")
-
-
-@dataclass
-class Replica:
-    config: Path
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [YZT, "verifier", "serve", "--config", str(self.config), "--port", str(self.port)],
-                stdout=log,
-                stderr=log,
-            )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None and self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"replica on {self.port} not ready:\n{self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def nginx_conf(prefix: Path, listen: int, replicas: list[Replica]) -> Path:
-    """A private nginx: the project's proxy settings in front of the replicas' upstream."""
-    servers = "".join(
-        f"        server 127.0.0.1:{r.port} max_fails=1 fail_timeout=5s;\n" for r in replicas
-    )
-    temp = "".join(
-        f"    {kind}_temp_path {prefix}/{kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf = prefix / "nginx.conf"
-    conf.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n"
-        f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 256; }}\n"
-        f"http {{\n{temp}"
-        f"    log_format up '$status $upstream_addr $upstream_status';\n"
-        f"    access_log {prefix}/access.log up;\n"
-        f"    upstream yzt_verifier {{\n{servers}        keepalive 32;\n    }}\n"
-        f"    server {{\n        listen 127.0.0.1:{listen};\n"
-        f"        location / {{\n            proxy_pass http://yzt_verifier;\n"
-        f"            include {DEPLOY / 'nginx/yzt-verifier-proxy.conf'};\n        }}\n"
-        f"    }}\n}}\n"
-    )
-    return conf
 
 
 @dataclass
@@ -199,7 +135,7 @@ def test_load_through_nginx_survives_a_replica_killed_and_restarted(
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     listen = free_port()
-    conf = nginx_conf(prefix, listen, replicas)
+    conf = nginx_conf(prefix, listen, [r.port for r in replicas])
     check = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True)
     assert check.returncode == 0, check.stderr.decode()
     proxy = None
