@@ -84,6 +84,9 @@ request = function()
   return wrk.format(nil, nil, nil, '{"events":[' .. table.concat(events, ",") .. ']}')
 end
 """
+WARMUP_S = 5.0
+"""--fleet: the seconds in which 200 simulated kiosks open their outboxes and connections at once
+in one process; their taps count, their latencies are left out."""
 NGINX = """
 %(user)s
 daemon off;
@@ -430,6 +433,76 @@ def stacks(args: argparse.Namespace, tmp: Path) -> None:
         print(summary(f"{name}, {workers} worker(s)", windows))
 
 
+def fleet(args: argparse.Namespace, tmp: Path) -> None:
+    """``--kiosks`` simulated kiosks (benchmarks/fleet_sim.py) against two one-worker replicas
+    behind nginx; the first replica SIGKILLed at half time."""
+    import asyncio
+
+    from benchmarks.fleet_sim import (
+        Replica,
+        Schedule,
+        SimKiosk,
+        behind_nginx,
+        proxy_times_ms,
+        run_fleet,
+        stored,
+    )
+    from verifier.store import open_store
+    from verifier.store.schema import health_codes
+    from verifier.store.tokens import add_token
+
+    data = tmp / "data"
+    with store("postgresql", data) as url:
+        config, _script, _events = prepare(data, url, args.people, args.batch)
+        engine = open_store(url)
+        with engine.connect() as conn:
+            subjects = [r[0] for r in conn.execute(health_codes.select().limit(2000))]
+        site = "fleet"
+        kiosks = [
+            SimKiosk(k, site, add_token(engine, name=k, role="kiosk", site=site, kiosk_id=k))
+            for k in (f"fleet-{n:03d}" for n in range(args.kiosks))
+        ]
+        replicas = [Replica(config, free_port(), tmp / f"replica-{n}.log") for n in (1, 2)]
+        schedule = Schedule(seconds=args.fleet_seconds, warmup_s=WARMUP_S)
+
+        async def kill() -> None:
+            print("killing replica 1 (SIGKILL) …", file=sys.stderr, flush=True)
+            await asyncio.to_thread(replicas[0].kill)
+
+        print(f"{args.kiosks} kiosks for {args.fleet_seconds} s …", file=sys.stderr, flush=True)
+        # outboxes on tmpfs: 200 kiosks have 200 disks, not one shared by one process
+        with (
+            behind_nginx(tmp / "nginx", free_port(), replicas) as proxy,
+            tempfile.TemporaryDirectory(dir="/dev/shm") as outboxes,
+        ):
+            run = asyncio.run(
+                run_fleet(proxy, kiosks, subjects, schedule, Path(outboxes), midway=kill)
+            )
+        at_proxy = proxy_times_ms(tmp / "nginx" / "access.log", "/v1/verify", run.measured_from)
+        back = stored(engine, site)
+        engine.dispose()
+    problems = back.check(run.made)
+    print(
+        f"\nfleet: {args.kiosks} kiosks, a tap every {schedule.tap_every_s:g} s and a heartbeat "
+        f"every {schedule.heartbeat_every_s:g} s each, {run.seconds:.0f} s, two one-worker "
+        f"replicas behind nginx on PostgreSQL ({args.people:,} people), one SIGKILLed at half time"
+    )
+    print(
+        f"  taps {len(run.made):,} ({len(run.made) / run.seconds:,.0f}/s)  verify p50 "
+        f"{run.p(50):.1f} ms  p99 {run.p(99):.1f} ms  max {max(run.verify_ms):.1f} ms  "
+        f"(budget p99 ≤ 20 ms), as the kiosks saw it after the first {WARMUP_S:g} s"
+    )
+    cut = statistics.quantiles(at_proxy, n=100, method="inclusive")
+    print(
+        f"  verify at nginx: p50 {cut[49]:.1f} ms  p99 {cut[98]:.1f} ms  max {max(at_proxy):.1f} ms"
+    )
+    print(
+        f"  taps decided offline {len(run.errors)}, heartbeats {run.heartbeats:,} "
+        f"(failed {len(run.heartbeat_errors)}), events left in outboxes {run.undrained}"
+    )
+    print(f"  events stored {len(back.ids):,}: " + ("; ".join(problems) or "each exactly once"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
@@ -438,14 +511,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="each target, each round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--kiosks", type=int, default=200, help="/v1/events connections")
+    parser.add_argument("--kiosks", type=int, default=200, help="/v1/events connections; --fleet")
     parser.add_argument("--batch", type=int, default=100, help="events per /v1/events request")
     parser.add_argument("--stacks", action="store_true", help="compare HTTP stacks instead")
+    parser.add_argument("--fleet", action="store_true", help="run the kiosk fleet instead")
+    parser.add_argument("--fleet-seconds", type=float, default=60.0)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (make deps does)")
     with tempfile.TemporaryDirectory(prefix="yzt-bench-scale-") as tmp:
-        (stacks if args.stacks else serving)(args, Path(tmp))
+        mode = fleet if args.fleet else stacks if args.stacks else serving
+        mode(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def nginx_conf(prefix: Path, listen: int, ports: list[int]) -> Path:
         f"{user}daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n"
         f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 4096; }}\n"
         f"http {{\n{temp}"
-        f"    log_format up '$status $upstream_addr $upstream_status $request_time';\n"
+        f"    log_format up '$msec $status $upstream_addr $upstream_status $request_time $uri';\n"
         f"    access_log {prefix}/access.log up;\n"
         f"    upstream yzt_verifier {{\n{servers}        keepalive 64;\n"
         f"        keepalive_timeout 4s;\n    }}\n"
@@ -175,6 +175,8 @@ class FleetRun:
     heartbeat_errors: list[str] = field(default_factory=list)
     undrained: int = 0
     seconds: float = 0.0
+    measured_from: float = 0.0
+    """wall-clock time (epoch s) from which ``verify_ms`` holds every tap"""
 
     def p(self, q: int) -> float:
         """The q-th percentile of the verify latencies (ms)."""
@@ -195,6 +197,9 @@ class Schedule:
     upload_batch: int = 100
     verify_deadline_s: float = 1.0
     """the kiosk daemon's own deadline for an online answer before it decides offline"""
+    warmup_s: float = 0.0
+    """latencies of the first seconds left out of ``verify_ms`` (every kiosk opening its outbox
+    and its connections at once); their taps and events still count"""
 
 
 async def run_fleet(
@@ -208,7 +213,7 @@ async def run_fleet(
 ) -> FleetRun:
     """Every kiosk taps and uploads for ``schedule.seconds``; ``midway`` runs at half time (the
     replica kill). Then every outbox is drained."""
-    run = FleetRun()
+    run = FleetRun(measured_from=time.time() + schedule.warmup_s)
     started = time.monotonic()
     end = started + schedule.seconds
     tasks = [
@@ -278,7 +283,8 @@ async def _tap(
         run.errors.append(str(exc))
         verdict, reasons, source = "CHECK", ["VERIFIER_UNREACHABLE"], "none"
     latency_ms = (time.perf_counter() - started) * 1000
-    run.verify_ms.append(latency_ms)
+    if time.time() >= run.measured_from:
+        run.verify_ms.append(latency_ms)
     run.made.add(event_id)
     return {
         "event_id": event_id,
@@ -337,6 +343,18 @@ class Stored:
         if self.tallied != len(self.ids):
             problems.append(f"the tallies count {self.tallied} events, the table {len(self.ids)}")
         return problems
+
+
+def proxy_times_ms(access_log: Path, uri: str, since: float) -> list[float]:
+    """nginx's own time for each request to ``uri`` logged from ``since`` (epoch s) on
+    (``$request_time``, ms resolution): the latency without the simulating process's own
+    scheduling in it."""
+    times = []
+    for line in access_log.read_text().splitlines():
+        fields = line.split()
+        if fields[-1:] == [uri] and float(fields[0]) >= since:
+            times.append(float(fields[-2]) * 1000)
+    return times
 
 
 def stored(engine: Engine, site: str) -> Stored:
