@@ -14,12 +14,14 @@ from cachetools import TTLCache
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from verifier.api import events, feeds, fleet, health, lookup, openapi, problems, stats, verify
 from verifier.api.deps import Services
 from verifier.api.headers import SecurityHeaders
 from verifier.api.limits import BodyLimit, FailedAuth, RateLimiter
 from verifier.api.metrics import Metrics, MetricsMiddleware
+from verifier.api.verify_fast import VerifyFastPath
 from verifier.config import VerifierConfig
 from verifier.console import fleet_page, session, stats_csv, stats_page
 from verifier.console.auth import SignInRequired, sign_in_redirect
@@ -75,6 +77,20 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
     )
 
 
+class VerifierApp(FastAPI):
+    """The FastAPI app with the kiosks' hot path in front of its whole middleware stack."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        services: Services = self.state.services
+        docs = (self.docs_url, self.redoc_url, self.swagger_ui_oauth2_redirect_url)
+        return VerifyFastPath(
+            super().build_middleware_stack(),
+            services=services,
+            limit=services.config.limits.body_bytes,
+            docs_paths=[path for path in docs if path],
+        )
+
+
 def create_app(
     config: VerifierConfig, *, services: Services | None = None, publishes: bool = True
 ) -> FastAPI:
@@ -115,7 +131,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(
+    app = VerifierApp(
         title="yzt verifier",
         version="1",
         summary="Health-code verification for ID-card kiosks (一证通行)",

@@ -32,6 +32,12 @@ COMMON = (
 )
 
 
+def security_headers(path: str, docs_paths: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The headers for an answer to ``path`` (the docs pages get their own policy)."""
+    policy = DOCS_POLICY if path in docs_paths else STRICT_POLICY
+    return [*COMMON, ("Content-Security-Policy", policy)]
+
+
 class SecurityHeaders:
     """ASGI middleware: adds the headers to every HTTP answer, error pages included."""
 
@@ -43,12 +49,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in self.docs_paths else STRICT_POLICY
+        added = security_headers(scope["path"], self.docs_paths)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in (*COMMON, ("Content-Security-Policy", policy)):
+                for name, value in added:
                     headers.setdefault(name, value)
             await send(message)
 

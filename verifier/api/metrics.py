@@ -59,15 +59,34 @@ class Metrics:
         )
 
 
-class MetricsMiddleware:
-    """Counts and times every request by its route template (``/v1/feeds/{kind}``) and, with
+class RequestRecord:
+    """Counts and times one request by its route template (``/v1/feeds/{kind}``) and, with
     ``access_log``, writes its access line (client, route template, status, time: never the
-    path or query, which may carry an ID number) through the log queue — one pass, not two."""
+    path or query, which may carry an ID number) through the log queue."""
+
+    def __init__(self, metrics: Metrics, *, access_log: bool) -> None:
+        self.metrics = metrics
+        self.access = logging.getLogger(ACCESS_LOGGER) if access_log else None
+
+    def record(self, scope: Scope, route: str, status: int, elapsed: float) -> None:
+        self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+        self.metrics.latency.labels(route).observe(elapsed)
+        if self.access is not None:
+            self.access.info(
+                "%s %s %d %.1fms",
+                client_address(scope),
+                request_label(scope),
+                status,
+                elapsed * 1000,
+            )
+
+
+class MetricsMiddleware:
+    """``RequestRecord`` for every HTTP request: one pass for metrics and access log."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log: bool = False) -> None:
         self.app = app
-        self.metrics = metrics
-        self.access = logging.getLogger(ACCESS_LOGGER) if access_log else None
+        self.record = RequestRecord(metrics, access_log=access_log).record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,14 +105,4 @@ class MetricsMiddleware:
             await self.app(scope, receive, watched)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            elapsed = time.perf_counter() - started
-            self.metrics.latency.labels(route).observe(elapsed)
-            if self.access is not None:
-                self.access.info(
-                    "%s %s %d %.1fms",
-                    client_address(scope),
-                    request_label(scope),
-                    status,
-                    elapsed * 1000,
-                )
+            self.record(scope, route, status, time.perf_counter() - started)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from verifier.api.deps import Services, check_site, require
+from verifier.api.deps import Services, TokenInfo, check_site, require
 from verifier.api.models import VerifyRequest
 from verifier.checks import CardSeen, PersonSeen, data_ages, evaluate, travel_since
 from verifier.store import StoreError
@@ -88,7 +88,12 @@ async def verify(request: Request) -> FastJSONResponse:
     then decides offline). Services come from the app state."""
     token = await kiosk_only(request)
     body = await _body(request)
-    services: Services = request.app.state.services
+    return FastJSONResponse(await decide(request.app.state.services, token, body))
+
+
+async def decide(services: Services, token: TokenInfo, body: VerifyRequest) -> dict[str, Any]:
+    """The answer to one admitted kiosk's ``body``: 403 for another site's, 503 when the store
+    cannot answer in time. Shared by the route and the fast path (verifier/api/verify_fast.py)."""
     check_site(token, body.site)
     profile = services.profile_for(body.site)
     now = utcnow()
@@ -105,15 +110,13 @@ async def verify(request: Request) -> FastJSONResponse:
     person = None if body.person is None else PersonSeen(body.person.outcome, body.person.reasons)
     verdict, reasons, checks = evaluate(facts, profile, now=now, card=card, person=person)
     services.metrics.verdicts.labels(body.site, verdict).inc()
-    return FastJSONResponse(
-        {
-            "event_id": body.event_id,
-            "verdict": verdict,
-            "reasons": reasons,
-            "checks": {name: check.as_json() for name, check in checks.items()},
-            "source": "online",
-            "data_age_s": data_ages(facts, now),
-            "policy": profile.name,
-            "server_time": iso(now),
-        }
-    )
+    return {
+        "event_id": body.event_id,
+        "verdict": verdict,
+        "reasons": reasons,
+        "checks": {name: check.as_json() for name, check in checks.items()},
+        "source": "online",
+        "data_age_s": data_ages(facts, now),
+        "policy": profile.name,
+        "server_time": iso(now),
+    }
