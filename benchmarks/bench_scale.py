@@ -7,19 +7,25 @@ One run measures, with ``wrk -t2 -cC`` (closed loop) on loopback:
 - a private nginx serving a static JSON file (its own config in a temp folder, free port): what
   this box can do over HTTP at all;
 - ``GET /healthz`` and ``POST /v1/verify`` (a Lua script rotating 2,000 real subjects) of
-  ``yzt verifier serve`` with each ``--workers`` count, started exactly as ops start it.
+  ``yzt verifier serve`` with each ``--workers`` count, started exactly as ops start it;
+- ``POST /v1/events`` from ``--kiosks`` connections, ``--batch`` new events a request (ids
+  unique across wrk threads and runs), reported as events stored per second.
 
 Targets take turns within a round (the machine is shared, so load drifts between windows) and
 ratios are taken within a round, then the median. Beside each rate: p50/p99 from wrk, and the
 server's CPU time per request (all its processes, from ``/proc``), which moves far less with
 other load on the box.
 
+``--fleet`` instead runs ``--kiosks`` simulated kiosks (benchmarks/fleet_sim.py) against two
+replicas behind nginx, one SIGKILLed at half time, and checks every event was stored once.
+
 ``--stacks`` instead compares HTTP stacks on a bare FastAPI route (``bare_app``): uvicorn with
 h11 and asyncio, uvicorn with httptools and uvloop (what ``serve`` runs), and granian (when
 installed: ``pip install granian``), at each worker count.
 
     python -m benchmarks.bench_scale [--store sqlite|postgresql] [--people N] [--workers 1,2]
-                                     [--seconds S] [--rounds R] [--connections C] [--stacks]
+                                     [--seconds S] [--rounds R] [--connections C]
+                                     [--kiosks K] [--batch B] [--stacks | --fleet]
 """
 
 from __future__ import annotations
