@@ -357,6 +357,14 @@ def proxy_times_ms(access_log: Path, uri: str, since: float) -> list[float]:
     return times
 
 
+def served_by(access_log: Path, port: int, *, after_line: int = 0) -> int:
+    """Requests nginx logged as answered (200) by the replica on ``port``, after line
+    ``after_line`` of its access log."""
+    upstream = f"127.0.0.1:{port}"
+    lines = access_log.read_text().splitlines()[after_line:]
+    return sum(1 for line in lines if line.split()[1:4] == ["200", upstream, "200"])
+
+
 def stored(engine: Engine, site: str) -> Stored:
     with engine.connect() as conn:
         ids = list(conn.execute(select(events.c.event_id).where(events.c.site == site)).scalars())

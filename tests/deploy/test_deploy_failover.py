@@ -21,7 +21,7 @@ import pytest
 from conftest import in_ci
 from deploykit import free_port, need
 
-from benchmarks.fleet_sim import Replica, nginx_conf
+from benchmarks.fleet_sim import Replica, nginx_conf, served_by
 
 pytestmark = pytest.mark.postgres
 YZT = str(Path(sys.executable).parent / "yzt")
@@ -173,12 +173,6 @@ def load_url_ready(url: str) -> None:
         except httpx.HTTPError:
             time.sleep(0.05)
     raise RuntimeError("nginx did not start")
-
-
-def served_by(access_log: Path, port: int, *, after_line: int) -> int:
-    """Requests nginx logged as answered by the replica on ``port`` after line ``after_line``."""
-    lines = access_log.read_text().splitlines()[after_line:]
-    return sum(1 for line in lines if line.split()[1:2] == [f"127.0.0.1:{port}"])
 
 
 def report(results: list[tuple[str, int, float]]) -> None:

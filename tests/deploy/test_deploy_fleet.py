@@ -26,6 +26,7 @@ from benchmarks.fleet_sim import (
     SimKiosk,
     behind_nginx,
     run_fleet,
+    served_by,
     stored,
 )
 from verifier.store import open_store
@@ -64,11 +65,6 @@ def database() -> Iterator[str]:
     sh(psql, f"{SERVER}/postgres", "-XqtAc", f"create database {name}")
     yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     sh(psql, f"{SERVER}/postgres", "-XqtAc", f"drop database if exists {name} with (force)")
-
-
-def served_by(access_log: Path, port: int) -> int:
-    """Requests nginx logged as answered by the replica on ``port``."""
-    return sum(1 for line in access_log.read_text().splitlines() if f"127.0.0.1:{port} 200" in line)
 
 
 def test_a_replica_killed_mid_run_loses_no_tap_and_no_event(database: str, tmp_path: Path) -> None:

@@ -15,11 +15,11 @@ between them moves that p95 by at most one rank, for that one answer.)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -98,7 +98,8 @@ PG_INSERT = text(
     f"""
     WITH new AS (
         INSERT INTO events ({", ".join(PG_COLUMNS)})
-        SELECT * FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in PG_COLUMNS.items())})
+        SELECT {", ".join(PG_COLUMNS)} FROM json_to_recordset(CAST(:batch AS json))
+            AS batch({", ".join(f"{c} {t}" for c, t in PG_COLUMNS.items())})
         ON CONFLICT (event_id) DO NOTHING
         RETURNING {_KEY}, source, latency_ms
     ), tallied AS (
@@ -111,18 +112,16 @@ PG_INSERT = text(
     SELECT count(*) FROM new
     """
 )
-"""One round trip for a whole batch on PostgreSQL: the batch as one array per column, the new
-events inserted, their tallies added in key order (two writers lock tally rows in the same
-order), the count of new events returned. A row-per-parameter-set insert with RETURNING cost
-about 130 µs an event; this costs about 40 (docs/performance.md)."""
+"""One round trip for a whole batch on PostgreSQL: the batch as one JSON parameter (rendered
+by pydantic-core: far cheaper than adapting thirteen arrays), the new events inserted, their
+tallies added in key order (two writers lock tally rows in the same order), the count of new
+events returned. A row-per-parameter-set insert with RETURNING stored 7,800 events/s from one
+writer; this stores about 40,000 (docs/performance.md)."""
 
 
 def _insert_postgresql(conn: Connection, rows: list[dict[str, Any]]) -> int:
-    columns: dict[str, list[Any]] = {name: [] for name in PG_COLUMNS}
-    for row in rows:
-        for name, values in columns.items():
-            values.append(json.dumps(row[name]) if name == "reasons" else row.get(name))
-    return int(conn.execute(PG_INSERT, columns).scalar_one())
+    batch = to_json([{name: row.get(name) for name in PG_COLUMNS} for row in rows]).decode()
+    return int(conn.execute(PG_INSERT, {"batch": batch}).scalar_one())
 
 
 def _add_tallies(conn: Connection, rows: Sequence[Any], *, sign: int) -> None:
