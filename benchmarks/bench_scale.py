@@ -266,7 +266,9 @@ def store(kind: str, data: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def prepare(data: Path, url: str, people: int, batch: int) -> tuple[Path, Path, Path]:
+def prepare(
+    data: Path, url: str, people: int, batch: int, pool_size: int | None = None
+) -> tuple[Path, Path, Path]:
     """A config on ``url`` without rate limits, a kiosk token, ``people`` seeded; returns the
     config and the Lua scripts for /v1/verify and for /v1/events (``batch`` new events a
     request, ids unique across threads and runs)."""
@@ -276,7 +278,8 @@ def prepare(data: Path, url: str, people: int, batch: int) -> tuple[Path, Path, 
     cli("init", "--data", str(data))
     config = data / "verifier.toml"
     text = config.read_text()
-    text = re.sub(r'^url = ".*"$', f'url = "{url}"', text, count=1, flags=re.MULTILINE)
+    pool = "" if pool_size is None else f"\npool_size = {pool_size}"
+    text = re.sub(r'^url = ".*"$', f'url = "{url}"{pool}', text, count=1, flags=re.MULTILINE)
     text = text.replace("rate_per_s = 20.0", "rate_per_s = 1000000.0")
     config.write_text(text.replace("burst = 60", "burst = 1000000"))
     kiosk = ["--role", "kiosk", "--kiosk-id", "bench", "--site", SITE]
@@ -341,7 +344,7 @@ class Target:
 def serving(args: argparse.Namespace, tmp: Path) -> None:
     data = tmp / "data"
     with store(args.store, data) as url:
-        config, script, events = prepare(data, url, args.people, args.batch)
+        config, script, events = prepare(data, url, args.people, args.batch, args.pool_size)
         runs: dict[tuple[int, str], list[Window]] = {}
         with static_nginx(tmp / "nginx") as static:
             for workers in args.workers:
@@ -519,6 +522,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--kiosks", type=int, default=200, help="/v1/events connections; --fleet")
     parser.add_argument("--batch", type=int, default=100, help="events per /v1/events request")
+    parser.add_argument("--pool-size", type=int, help="[store] pool_size (default: the config's)")
     parser.add_argument("--stacks", action="store_true", help="compare HTTP stacks instead")
     parser.add_argument("--fleet", action="store_true", help="run the kiosk fleet instead")
     parser.add_argument("--fleet-seconds", type=float, default=60.0)
