@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEB_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev gcc espeak-ng sox chromium \
 	fonts-noto-cjk iproute2 prometheus wrk nginx-light cage xwayland \
-	postgresql-client python3-venv systemd
+	postgresql-client python3-venv systemd libcairo2 poppler-utils
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint format bench bench-scale fuzz deps debian clean

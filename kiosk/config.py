@@ -33,6 +33,7 @@ from pydantic_settings import (
 
 from kiosk.face.config import FaceConfig
 from kiosk.offline.config import OfflineConfig
+from kiosk.qr.config import QrConfig
 from readers import open_reader
 
 PEPPER_MIN_BYTES = 32
@@ -152,6 +153,7 @@ class KioskConfig(BaseSettings):
     data: DataSection
     face: FaceConfig = FaceConfig()
     offline: OfflineConfig = OfflineConfig()
+    qr: QrConfig = QrConfig()
 
     @classmethod
     def settings_customise_sources(
@@ -264,10 +266,22 @@ def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
     offline = config.offline.model_copy(
         update={"public_key_file": rel(config.offline.public_key_file)}
     )
+    qr = config.qr.model_copy(
+        update={
+            "card_key_file": rel(config.qr.card_key_file),
+            "trust_list": rel(config.qr.trust_list),
+        }
+    )
     privacy = PrivacySection(pepper_file=_beside(base, config.privacy.pepper_file))
     data = DataSection(dir=_beside(base, config.data.dir))
     return config.model_copy(
-        update={"verifier": verifier, "offline": offline, "privacy": privacy, "data": data}
+        update={
+            "verifier": verifier,
+            "offline": offline,
+            "qr": qr,
+            "privacy": privacy,
+            "data": data,
+        }
     )
 
 
@@ -295,10 +309,32 @@ def _data_dir_problem(path: Path) -> str | None:
     return f"{path} exists but is not a directory" if path.exists() and not path.is_dir() else None
 
 
+def _card_key_problem(path: Path) -> str | None:
+    from kiosk.qr.codes import QrSetupError, card_keys
+
+    try:
+        card_keys(path)
+    except QrSetupError as exc:
+        return str(exc).removeprefix("qr.card_key_file: ")
+    return None
+
+
+def _trust_list_problem(path: Path) -> str | None:
+    from kiosk.qr.codes import QrSetupError, trust_list
+
+    try:
+        trust_list(path)
+    except QrSetupError as exc:
+        return str(exc).removeprefix("qr.trust_list: ")
+    return None
+
+
 FILE_CHECKS = {
     ("privacy", "pepper_file"): _pepper_problem,
     ("verifier", "token_file"): _token_file_problem,
     ("data", "dir"): _data_dir_problem,
+    ("qr", "card_key_file"): _card_key_problem,
+    ("qr", "trust_list"): _trust_list_problem,
 }
 
 

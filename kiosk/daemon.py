@@ -1,9 +1,10 @@
-"""The kiosk daemon: reader events → tap pipeline → outbox → screen, voice, gate.
+"""The kiosk daemon: reader events and camera QR codes → tap pipeline → outbox → screen, voice,
+gate.
 
 ``start()`` reads as the boot sequence. Every long-running loop is supervised: a crash is
 logged, shown to staff and the loop restarts, so the daemon never dies from reader or verifier
-trouble. One card at a time: events are handled in order, and the card still on the reader
-is not verified again.
+trouble. One tap at a time: card events are handled in order, the card still on the reader is
+not verified again, and the QR scanner looks at the camera only while no tap is running.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kiosk.screen import READING, Screen, ScreenState
 from kiosk.status import StatusBoard, drift_s, reader_code
 from kiosk.subject import subject_of
 from kiosk.tap import PersonHook, Tap, TapPipeline
-from kiosk.texts import spoken_phrases
+from kiosk.texts import advice_phrases, spoken_key, spoken_phrases
 from kiosk.ui.app import create_ui_app
 from kiosk.verifier_client import VerifierClient, VerifierUnavailable
 from kiosk.voice import Voice, VoiceError
@@ -49,7 +50,10 @@ from readers import (
 from readers.masking import mask_name
 
 if TYPE_CHECKING:
+    from kiosk.face.camera import Camera
     from kiosk.face_hook import FaceHook
+    from kiosk.qr.codes import CodeReader
+    from kiosk.qr.scanner import QrScanner
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,10 @@ class KioskDaemon:
         self._card_subject: str | None = None
         self._card_present = False
         self._person: FaceHook | None = None
+        self._tap_lock = asyncio.Lock()
+        self._qr: QrScanner | None = None
+        self._qr_codes: CodeReader | None = None
+        self._qr_camera: Camera | None = None
         self._cleanup = contextlib.AsyncExitStack()
         section = config.verifier
         self.client = VerifierClient(
@@ -109,6 +117,7 @@ class KioskDaemon:
             self._init_store()
             await self._init_voice()
             await self._init_face()
+            self._init_qr()
             await self._start_ui()
         except BaseException:
             await self.aclose()
@@ -116,6 +125,8 @@ class KioskDaemon:
         self._spawn("uploader", self.uploader.run)
         self._spawn("heartbeat", self._heartbeat_loop)
         self._spawn("reader", self._read_cards)
+        if self._qr is not None:
+            self._spawn("qr", self._qr.run)
         log.info("kiosk %s started; screen at %s", self.config.kiosk.id, self.screen_url)
 
     async def aclose(self) -> None:
@@ -153,7 +164,8 @@ class KioskDaemon:
         if not self.config.voice.enabled:
             return
         try:
-            await self.voice.render(spoken_phrases())
+            qr = advice_phrases() if self.config.qr.enabled else {}
+            await self.voice.render(spoken_phrases() | qr)
         except (VoiceError, OSError) as exc:
             self.voice.problem = str(exc)
             self.status.error(f"voice: {exc}")
@@ -171,6 +183,34 @@ class KioskDaemon:
             raise KioskStartError(f"face: {exc}") from None
         self._cleanup.push_async_callback(self._person.aclose)
         await self._person.start()
+
+    def _init_qr(self) -> None:
+        """The QR scanner on the face check's camera, or on its own when there is no face check."""
+        if not self.config.qr.enabled:
+            return
+        from kiosk.face.camera import Camera
+        from kiosk.qr.codes import CodeReader, QrSetupError
+        from kiosk.qr.scanner import QrScanner
+
+        try:
+            self._qr_codes = CodeReader(self.config.qr, self.offline.card_revoked)
+        except QrSetupError as exc:
+            raise KioskStartError(str(exc)) from None
+        camera = self._person.camera if self._person is not None else None
+        if camera is None:
+            camera = Camera(self.config.face.camera)
+            camera.start()
+            self._cleanup.push_async_callback(asyncio.to_thread, camera.close)
+        self._qr_camera = camera
+        pipeline = self._pipeline()
+        self._qr = QrScanner(
+            camera,
+            scan_fps=self.config.qr.scan_fps,
+            repeat_after_s=self.config.qr.repeat_after_s,
+            on_code=lambda text: self._on_qr(text, pipeline),
+            idle=lambda: not self._tap_lock.locked(),
+            on_frame=self.metrics.qr_frames.inc,
+        )
 
     async def _start_ui(self) -> None:
         app = create_ui_app(
@@ -266,9 +306,30 @@ class KioskDaemon:
         if self._card_present and subject == self._card_subject:
             return
         self._card_present, self._card_subject = True, subject
-        self.screen.show(READING)
-        tap = await pipeline.decide(card)
-        self._record(tap, masked(card), started)
+        async with self._tap_lock:
+            self.screen.show(READING)
+            tap = await pipeline.decide(card)
+            self._record(tap, masked(card), started)
+
+    async def _on_qr(self, text: str, pipeline: TapPipeline) -> None:
+        """A new QR code from the camera: an elder card runs the tap pipeline, a refused card or
+        a health certificate is shown as decided, any other code is ignored."""
+        from kiosk.qr.codes import CardCode
+
+        assert self._qr_codes is not None
+        code = self._qr_codes.read(text)
+        if code is None:
+            return
+        async with self._tap_lock:
+            started = time.perf_counter()
+            self.screen.show(READING)
+            if isinstance(code, CardCode):
+                tap, name = await pipeline.decide_qr(code.card), None
+                self.metrics.qr_codes.labels("yzt", "QR_VALID").inc()
+            else:
+                tap, name = code.as_tap(), code.masked_name
+                self.metrics.qr_codes.labels(code.format, code.decision.reasons[0]).inc()
+            self._record(tap, name, started)
 
     def _record(self, tap: Tap, name: str | None, started: float) -> None:
         """Outbox first, then what people see and hear.
@@ -295,7 +356,7 @@ class KioskDaemon:
             ),
             idle_after_s=self.config.ui.result_hold_s,
         )
-        self.voice.say(decision.verdict)
+        self.voice.say(spoken_key(decision.verdict, decision.reasons))
         if decision.verdict == "PASS" and self.gate is not None:
             pulse = asyncio.get_running_loop().create_task(self._open_gate(self.gate))
             self._pulses.add(pulse)
@@ -392,7 +453,11 @@ class KioskDaemon:
         )
 
     def _camera_status(self) -> dict[str, Any]:
-        """The heartbeat's ``camera`` section, in the same shape with or without a face check."""
+        """The heartbeat's ``camera`` section, in the same shape with or without a face check
+        (the QR scanner's own camera when there is no face check)."""
+        if self._person is None and self._qr_camera is not None:
+            camera = self._qr_camera.status()
+            return {"state": camera["state"], "detail": camera["detail"]}
         if self._person is None:
             return {"state": "off"}
         face = self._person.status()

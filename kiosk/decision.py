@@ -36,6 +36,10 @@ class OfflineDecider(Protocol):
     def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
         """Keep an online answer for later offline taps."""
 
+    def card_revoked(self, key: bytes) -> bool:
+        """Whether the local risk list marks this elder card revoked (``key``: its serial's
+        ``readers.qr.yztcard.revocation_key``)."""
+
     def status(self) -> dict[str, Any]:
         """At least ``risklist`` {version, entries, age_s} for the status page."""
 
@@ -49,6 +53,9 @@ class NoOfflineData:
 
     def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
         return None
+
+    def card_revoked(self, key: bytes) -> bool:
+        return False
 
     def status(self) -> dict[str, Any]:
         return {"risklist": {"version": None, "entries": None, "age_s": None}}

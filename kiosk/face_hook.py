@@ -11,6 +11,7 @@ import logging
 import time
 
 from kiosk.decision import Decision
+from kiosk.face.camera import Camera
 from kiosk.face.checker import PersonCheck, PersonChecker
 from kiosk.face.combine import combine
 from kiosk.face.config import FaceConfig
@@ -26,6 +27,11 @@ class FaceHook:
     def __init__(self, config: FaceConfig, checker: PersonChecker | None = None) -> None:
         self.config = config
         self.checker = checker or PersonChecker.from_config(config)
+
+    @property
+    def camera(self) -> Camera | None:
+        """The face check's camera, which the QR scanner reads too."""
+        return self.checker.camera
 
     async def start(self) -> None:
         await self.checker.start()

@@ -20,6 +20,18 @@ class KioskMetrics:
             buckets=(0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0),
             registry=self.registry,
         )
+        self.qr_codes = Counter(
+            "yzt_kiosk_qr_codes",
+            "QR codes shown to the camera and handled, by format (yzt, hc1) and first reason "
+            "(QR_VALID: an elder card that went through the tap pipeline).",
+            ["format", "reason"],
+            registry=self.registry,
+        )
+        self.qr_frames = Counter(
+            "yzt_kiosk_qr_frames",
+            "Camera frames decoded for QR codes (while idle, at most [qr] scan_fps a second).",
+            registry=self.registry,
+        )
         self.reader_up = Gauge(
             "yzt_kiosk_reader_up", "1 when the card reader works.", registry=self.registry
         )

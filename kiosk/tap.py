@@ -1,6 +1,8 @@
 """One card, start to verdict: local card checks, subject, verifier (and face) under one deadline.
 
-The plaintext ID number is used once, to compute the subject, and goes nowhere else.
+The plaintext ID number is used once, to compute the subject, and goes nowhere else. A printed
+elder QR card (``decide_qr``) carries the subject itself and goes the same way without the face
+check (it has no photo); its verdict names QR_VALID last.
 """
 
 from __future__ import annotations
@@ -20,6 +22,26 @@ from kiosk.verifier_client import VerifierClient, VerifierUnavailable
 from readers import IdCard
 
 log = logging.getLogger(__name__)
+QR_VALID = "QR_VALID"
+
+
+class QrIdentity(Protocol):
+    """A verified elder card as the tap sees it (``readers.qr.yztcard.YztCard``)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def card_type(self) -> str: ...
+
+    @property
+    def age_band(self) -> str: ...
+
+    @property
+    def issued_at(self) -> dt.datetime: ...
+
+    @property
+    def expires_at(self) -> dt.datetime: ...
 
 
 class PersonHook(Protocol):
@@ -80,6 +102,23 @@ class TapPipeline:
             )
             decision = self.person.apply(decision, person)
         return Tap(event_id, decision, subject, card.card_type.value, check.age_band)
+
+    async def decide_qr(self, card: QrIdentity) -> Tap:
+        """Verdict for a genuine, current elder card: its holder as for a card tap."""
+        event_id = str(uuid.uuid4())
+        check = CardCheck("ok", (QR_VALID,), card.age_band)
+        facts = {
+            "card_type": card.card_type,
+            "valid_from": card.issued_at.date().isoformat(),
+            "valid_until": card.expires_at.date().isoformat(),
+            "age_band": card.age_band,
+            "id_number_valid": True,
+        }
+        body = {"subject": card.subject, "site": self.site, "event_id": event_id, "card": facts}
+        decision = await self._online(body, card.subject, check)
+        reasons = tuple(dict.fromkeys((*decision.reasons, QR_VALID)))
+        decision = dataclasses.replace(decision, reasons=reasons)
+        return Tap(event_id, decision, card.subject, card.card_type, card.age_band)
 
     async def _online(self, body: dict[str, Any], subject: str, check: CardCheck) -> Decision:
         try:

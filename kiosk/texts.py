@@ -40,7 +40,27 @@ REASON_TEXTS: dict[str, tuple[str, str]] = {
     "TRAVEL_NO_RECORD": ("未查到行程", "No travel record"),
     "VERIFY_UNAVAILABLE": ("暂时无法核验", "Could not verify now"),
     "RISKLIST_STALE": ("离线名单过旧", "Offline list too old"),
+    "QR_VALID": ("长者码卡已识别", "Elder QR card read"),
+    "QR_INVALID_SIGNATURE": ("此码无法确认真伪", "Code cannot be confirmed"),
+    "QR_UNKNOWN_KEY": ("本机无法核验此卡", "Kiosk cannot check this card"),
+    "QR_EXPIRED": ("此卡已过期", "Card has expired"),
+    "QR_REVOKED": ("此卡已停用", "Card no longer valid"),
 }
+
+ADVICE: dict[str, tuple[str, str]] = {
+    "QR_INVALID_SIGNATURE": ("请出示身份证", "Please show your ID card"),
+    "QR_UNKNOWN_KEY": ("请找工作人员", "Please ask staff"),
+    "QR_EXPIRED": ("请出示身份证，到社区换新卡", "Show your ID card; get a new card"),
+    "QR_REVOKED": ("请出示身份证或找工作人员", "Show your ID card or ask staff"),
+}
+"""What to do, for reasons the person can act on: shown under the reason and spoken with it
+instead of the verdict words."""
+
+IDENTITY_WORDS: dict[str, tuple[str, str]] = {
+    "QR_": ("长者健康码卡", "Elder QR card"),
+    "CERT_": ("健康证书", "Health certificate"),
+}
+"""How the person showed who they are, by reason prefix: a QR code instead of the ID card."""
 
 UNKNOWN_REASON = ("请工作人员协助", "Staff will help")
 
@@ -60,11 +80,25 @@ def spoken_phrases() -> dict[str, str]:
     return phrases
 
 
+def advice_phrases() -> dict[str, str]:
+    """The QR scanner's phrases (rendered when ``[qr]`` is enabled): the reason, then what to do,
+    keyed by the reason."""
+    return {code: f"{REASON_TEXTS[code][0]}，{zh}" for code, (zh, _) in ADVICE.items()}
+
+
+def spoken_key(verdict: str, reasons: tuple[str, ...]) -> str:
+    """The phrase to say for a verdict: its first reason's when that one says what to do."""
+    return reasons[0] if reasons and reasons[0] in ADVICE else verdict
+
+
 def texts_document() -> dict[str, object]:
-    """The JSON the page loads once: verdict words, reason texts, idle and fault prompts."""
+    """The JSON the page loads once: verdict words, reason texts and advice, identity words,
+    idle and fault prompts."""
     return {
         "verdicts": {k: {"zh": v[0], "en": v[1]} for k, v in VERDICT_WORDS.items()},
         "reasons": {k: {"zh": v[0], "en": v[1]} for k, v in REASON_TEXTS.items()},
+        "advice": {k: {"zh": v[0], "en": v[1]} for k, v in ADVICE.items()},
+        "identity": {k: {"zh": v[0], "en": v[1]} for k, v in IDENTITY_WORDS.items()},
         "unknown_reason": {"zh": UNKNOWN_REASON[0], "en": UNKNOWN_REASON[1]},
         "idle": {"zh": IDLE_PROMPT[0], "en": IDLE_PROMPT[1]},
         "out_of_service": {"zh": OUT_OF_SERVICE[0], "en": OUT_OF_SERVICE[1]},

@@ -1,4 +1,4 @@
-"""``yzt verifier …``: init, serve, token, seed, import, lookup, purge, migrate, fleet.
+"""``yzt verifier …``: init, serve, token, seed, import, lookup, purge, migrate, fleet, qr.
 
 Every command except ``init`` and ``fleet`` (HTTP to a running verifier) takes
 ``--config DIR/verifier.toml``. A config, store or policy problem is one plain line on stderr
@@ -41,6 +41,7 @@ from verifier.feeds import ImportReport, import_feed
 from verifier.fleet_cli import fleet
 from verifier.lookup import NotAnIdNumber, answer
 from verifier.policy import PolicyError, load_profiles
+from verifier.qrcards.cli import qr_app
 from verifier.risklist.cli import keys_app, risklist_app
 from verifier.risklist.publisher import Publisher
 from verifier.store import StoreError, open_store
@@ -63,6 +64,7 @@ token_app = typer.Typer(help="Bearer tokens: add, list, revoke.", no_args_is_hel
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(risklist_app, name="risklist")
+app.add_typer(qr_app, name="qr")
 app.command("fleet")(fleet)
 
 out = Console()

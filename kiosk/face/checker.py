@@ -89,6 +89,11 @@ class PersonChecker:
         photos = CardPhotos.from_config(config.photo)
         return cls(config, engine, photos, Camera(config.camera))
 
+    @property
+    def camera(self) -> Camera | None:
+        """The live camera, shared with the QR scanner (one device, one reader of it)."""
+        return self._camera
+
     async def start(self) -> None:
         if self._camera is not None:
             self._camera.start()

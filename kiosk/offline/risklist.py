@@ -7,6 +7,9 @@ Wire format (docs/offline.md; the encoder is verifier/risklist/format.py)::
     body             zlib(count × 16-byte subject prefix, ascending ‖ count × flags byte)
     signature        64-byte Ed25519 over header ‖ body, checked against the pinned public key
 
+Revoked elder-card serials are entries too, keyed by ``readers.qr.yztcard.revocation_key`` with
+flag ``QR_REVOKED``; no subject's prefix ever equals such a key.
+
 Nothing is applied before the whole payload is verified. A snapshot replaces the list and a delta
 updates it inside one SQLite transaction, together with the version row, so a kill -9 at any
 moment leaves the old list or the new one, never a mix. A delta whose base is not our version
@@ -39,6 +42,7 @@ CODE_YELLOW = 0x02
 TRAVEL_MEDIUM = 0x04
 TRAVEL_HIGH = 0x08
 CARD_REPORTED = 0x10
+QR_REVOKED = 0x20
 KNOWN_FLAGS = CODE_RED | CODE_YELLOW | TRAVEL_MEDIUM | TRAVEL_HIGH | CARD_REPORTED
 
 SCHEMA = """

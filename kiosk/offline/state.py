@@ -19,7 +19,7 @@ from kiosk.offline.clock import ClockDrift
 from kiosk.offline.config import OfflineConfig
 from kiosk.offline.decider import CardFacts, OfflineDecider, OfflineVerdict
 from kiosk.offline.freshness import Freshness
-from kiosk.offline.risklist import RiskListError, RiskListStore, load_public_key
+from kiosk.offline.risklist import QR_REVOKED, RiskListError, RiskListStore, load_public_key
 from kiosk.offline.sync import (
     Progress,
     SyncError,
@@ -97,6 +97,12 @@ class OfflineState:
     def decide_offline(self, subject: str, card: CardFacts) -> OfflineVerdict:
         """The verdict with its data age."""
         return self.decider.decide(subject, card)
+
+    def card_revoked(self, key: bytes) -> bool:
+        """Whether the risk list marks this elder card revoked (``key``: its serial's
+        ``readers.qr.yztcard.revocation_key``), however old the list: a revocation never goes
+        stale."""
+        return bool(self.risklist.flags(key.hex()) & QR_REVOKED)
 
     def remember(self, subject: str, verdict: str, reasons: tuple[str, ...] | list[str]) -> None:
         """Keep the verifier's online answer for offline reuse."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,13 +16,15 @@ class VerifyContext:
 
     ``at`` is the trusted time (timezone-aware). ``trust_list`` holds health-certificate
     signers; ``public_key`` is the content of the yzt card key file, if one is pinned, left
-    undecoded for the yzt verifier to read.
+    undecoded for the yzt verifier to read. ``revoked`` answers whether a yzt card serial
+    (8 bytes) was revoked — the kiosk asks its risk list; without it no card counts as revoked.
     """
 
     at: datetime
     trust_list: TrustList = field(default_factory=TrustList)
     public_key: bytes | None = field(default=None, repr=False)
     policy: CertPolicy = field(default_factory=CertPolicy)
+    revoked: Callable[[bytes], bool] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:

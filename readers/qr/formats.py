@@ -5,9 +5,10 @@ QrResult``; a later module replaces a format's verifier with ``register_format``
 (the CLI, the kiosk) never change when one is added. Known today:
 
 - ``HC1:`` — EU Digital COVID Certificate, verified by ``readers.qr.dcc``.
-- ``YZT1:`` — yzt elder card (issue 16 part 1). Until its verifier registers, no key can check
-  such a card, so it answers ``unknown_key`` / ``QR_UNKNOWN_KEY`` / CHECK: staff look, as for
-  any card the kiosk cannot verify.
+- ``YZT1:`` — yzt elder card, verified by ``readers.qr.yztcard`` against the pinned card key
+  (``VerifyContext.public_key``). With no key pinned it answers ``unknown_key`` /
+  ``QR_UNKNOWN_KEY`` / CHECK (``unverifiable_yzt_card``): staff look, as for any card the kiosk
+  cannot verify.
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ from readers.qr.context import VerifyContext
 from readers.qr.dcc import verify_hc1
 from readers.qr.errors import UnknownFormatError
 from readers.qr.hc1 import PREFIX as HC1_PREFIX
-from readers.qr.reasons import Reason
 from readers.qr.result import Format, QrResult
+from readers.qr.yztcard import PREFIX as YZT_PREFIX
+from readers.qr.yztcard import verify_yzt_card
 
-YZT_PREFIX = "YZT1:"
+__all__ = [
+    "YZT_PREFIX",
+    "QrFormat",
+    "Verifier",
+    "detect_format",
+    "find_format",
+    "register_format",
+    "verify_text",
+]
 
 Verifier = Callable[[str, VerifyContext], QrResult]
 
@@ -36,21 +46,9 @@ class QrFormat:
     verifier: Verifier
 
 
-def unverifiable_yzt_card(text: str, context: VerifyContext) -> QrResult:
-    """A yzt card while no verifier for its signed token is registered: no usable key."""
-    return QrResult(
-        format="yzt",
-        signature="unknown_key",
-        expired=False,
-        kind="identity",
-        verdict="CHECK",
-        reasons=(Reason.QR_UNKNOWN_KEY,),
-    )
-
-
 _FORMATS: dict[Format, QrFormat] = {
     "hc1": QrFormat("hc1", HC1_PREFIX, verify_hc1),
-    "yzt": QrFormat("yzt", YZT_PREFIX, unverifiable_yzt_card),
+    "yzt": QrFormat("yzt", YZT_PREFIX, verify_yzt_card),
 }
 
 

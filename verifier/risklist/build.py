@@ -2,7 +2,8 @@
 written as a new version with its signed delta and snapshot (run after imports and periodically).
 
 A subject is listed when its code is red or yellow, it visited a medium- or high-risk place within
-the travel window, or its card is reported lost, stolen or revoked. Every run makes a new version,
+the travel window, or its card is reported lost, stolen or revoked; a revoked elder QR card is
+listed by its serial's key until a day after it would have expired. Every run makes a new version,
 even with no change: a kiosk that syncs learns the list is current, and the signed version shows
 the publisher is alive. Versions older than ``keep_versions`` are pruned (kiosks further behind
 get a snapshot).
@@ -17,11 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from verifier.checks import REPORTED
+from verifier.qrcards.store import revoked_prefixes
 from verifier.risklist.format import (
     CARD_REPORTED,
     CODE_RED,
     CODE_YELLOW,
     DELTA,
+    QR_REVOKED,
     SNAPSHOT,
     TRAVEL_HIGH,
     TRAVEL_MEDIUM,
@@ -70,6 +73,8 @@ def current_flags(conn: Connection, *, today: dt.date, travel_window_days: int) 
     cards = select(card_status.c.subject).where(card_status.c.status.in_(REPORTED))
     for (subject,) in conn.execute(cards):
         mark(subject, CARD_REPORTED)
+    for key in revoked_prefixes(conn, still_valid_on=today - dt.timedelta(days=1)):
+        mark(key, QR_REVOKED)
     return flags
 
 

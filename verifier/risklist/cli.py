@@ -1,4 +1,5 @@
-"""``yzt verifier keys init`` and ``yzt verifier risklist publish``.
+"""``yzt verifier keys init`` (the risk-list and elder-card pairs) and ``yzt verifier risklist
+publish``.
 
 A config, key or store problem is one plain line on stderr and exit 2.
 """
@@ -13,14 +14,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from verifier.config import ConfigError, load_config
+from verifier.config import ConfigError, VerifierConfig, load_config
+from verifier.qrcards.keys import card_key_file, init_card_keys
 from verifier.risklist.build import publish
-from verifier.risklist.keys import init_keys, load_signing_key
+from verifier.risklist.keys import init_keys, load_signing_key, signing_key_file
 from verifier.store import StoreError, open_store
 
-keys_app = typer.Typer(help="The risk-list signing key pair.", no_args_is_help=True)
+keys_app = typer.Typer(help="The risk-list and elder-card signing key pairs.", no_args_is_help=True)
 risklist_app = typer.Typer(help="The signed risk list kiosks sync.", no_args_is_help=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="DIR/verifier.toml")]
 
 
@@ -35,13 +37,34 @@ def plain_errors() -> Iterator[None]:
 
 @keys_app.command("init")
 def keys_init(config: ConfigOpt) -> None:
-    """Make the Ed25519 pair beside the config; print the public key file's path last."""
+    """Make the Ed25519 pairs beside the config that do not exist yet: the elder-card pair, then
+    the risk-list pair; print each new public key file's path (the risk list's last)."""
     with plain_errors():
-        public = init_keys(load_config(config))
-    err.print(f"Private key {public.with_suffix('.key')} (0600) stays on the publishing host.")
-    err.print("Next: copy the public key to every kiosk, [verifier] public_key_file = PATH;")
-    err.print(f"      restart yzt verifier serve --config {config} (it publishes from now on)")
-    print(public)
+        cfg = load_config(config)
+        made = _make_missing(cfg)
+    cards, risklist = made
+    if cards is not None:
+        err.print(f"Card key {card_key_file(cfg)} (0600) stays on the host that issues cards.")
+        err.print(f"Next: pin {cards} on every kiosk, [qr] card_key_file = PATH.")
+        print(cards)
+    if risklist is not None:
+        private = risklist.with_suffix(".key")
+        err.print(f"Private key {private} (0600) stays on the publishing host.")
+        err.print("Next: copy the public key to every kiosk, [verifier] public_key_file = PATH;")
+        err.print(f"      restart yzt verifier serve --config {config} (it publishes from now on)")
+        print(risklist)
+
+
+def _make_missing(cfg: VerifierConfig) -> tuple[Path | None, Path | None]:
+    """The new card and risk-list public keys (None where a pair was there already)."""
+    have_cards, have_list = card_key_file(cfg).exists(), signing_key_file(cfg).exists()
+    if have_cards and have_list:
+        raise ConfigError(
+            f"{signing_key_file(cfg)} exists, and so does {card_key_file(cfg)}; kiosks pin "
+            "their public keys, keep them"
+        )
+    cards = None if have_cards else init_card_keys(cfg)
+    return cards, None if have_list else init_keys(cfg)
 
 
 @risklist_app.command("publish")

@@ -10,6 +10,10 @@ Layout, all integers big-endian (docs/offline.md is the contract)::
     signature          64 bytes Ed25519 over header ‖ body
 
 Subjects are the first 16 bytes of the 32-byte HMAC subject. In a delta, flags 0 means removed.
+A revoked elder-card serial is an entry too, keyed by the first 16 bytes of SHA-256 of
+"yzt-card-serial:" ‖ serial (verifier/qrcards/token.py) with flag ``QR_REVOKED``: the format
+stays 1, so kiosks that predate cards read and apply the list unchanged (such a key never
+equals a subject's, and they never ask for it).
 The columnar body lets zlib squeeze the flags to almost nothing; Ed25519 and zlib are both
 deterministic, so the same list and versions always give the same bytes (HTTP Range resumes).
 """
@@ -37,6 +41,7 @@ CODE_YELLOW = 0x02
 TRAVEL_MEDIUM = 0x04
 TRAVEL_HIGH = 0x08
 CARD_REPORTED = 0x10
+QR_REVOKED = 0x20
 
 
 @dataclass(frozen=True, slots=True)

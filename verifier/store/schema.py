@@ -144,3 +144,17 @@ console_sessions = Table(
     Index(None, "token_id"),
 )
 """A staff member signed in on the console: the session id's SHA-256, never the id itself."""
+
+qr_cards = Table(
+    "qr_cards",
+    metadata,
+    Column("serial", String(16), primary_key=True),
+    Column("subject", SUBJECT, nullable=False),
+    Column("key_id", String(8), nullable=False),
+    Column("issued_at", INSTANT, nullable=False),
+    Column("expires_at", INSTANT, nullable=False),
+    Column("revoked_at", INSTANT),
+    Index(None, "revoked_at"),
+)
+"""Printed elder QR cards (verifier/qrcards): serial (16 hex) and subject, never a name or ID
+number. A revoked card's serial is in the risk list until it would have expired anyway."""

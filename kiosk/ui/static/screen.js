@@ -19,6 +19,14 @@ function reasonText(code) {
   return (texts.reasons[code] || texts.unknown_reason);
 }
 
+// A QR code instead of the ID card: its reasons start QR_ (elder card) or CERT_ (certificate).
+function identityText(reasons) {
+  for (const [prefix, words] of Object.entries(texts.identity)) {
+    if (reasons.some((code) => code.startsWith(prefix))) return words;
+  }
+  return null;
+}
+
 const OFFLINE_WORDS = {
   cache: { zh: "离线核验（上次结果）", en: "Offline (saved result)" },
   risklist: { zh: "离线核验（名单）", en: "Offline (risk list)" },
@@ -62,6 +70,13 @@ function render(screen) {
   const reason = screen.reasons.length ? reasonText(screen.reasons[0]) : { zh: "", en: "" };
   setText("reason-zh", reason.zh);
   setText("reason-en", reason.en);
+  const advice = texts.advice[screen.reasons[0]] || { zh: "", en: "" };
+  setText("advice-zh", advice.zh);
+  setText("advice-en", advice.en);
+  const identity = identityText(screen.reasons);
+  const badge = document.getElementById("identity");
+  badge.hidden = !identity;
+  badge.textContent = identity ? `${identity.zh} · ${identity.en}` : "";
   const offline = document.getElementById("offline");
   offline.hidden = screen.source === "online";
   offline.textContent = offline.hidden ? "" : offlineText(screen.source, screen.data_age_s);

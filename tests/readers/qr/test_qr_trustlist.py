@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_a_kid_that_does_not_match_its_certificate_is_refused() -> None:
     signer, other = make_signer(), make_signer()
     document = json.loads(trust_list_json(signer.der))
     document["certificates"][0]["kid"] = base64.b64encode(other.kid).decode()
-    expected = base64.b64encode(signer.kid).decode()
+    expected = re.escape(base64.b64encode(signer.kid).decode())  # base64 holds "+" and "/"
     with pytest.raises(TrustListError, match=rf"certificates\[0\].kid does not match.*{expected}"):
         parse_trust_list(json.dumps(document))
 
