@@ -2,8 +2,9 @@
 
 ``read_codes(frame)`` finds QR texts in a frame; ``verify_text(text, VerifyContext(...))``
 turns one into a ``QrResult`` (format, signature, expired, kind, verdict, reasons) through the
-verifier registered for its format (``formats.py``): EU health certificates (``HC1:``) today,
-yzt elder cards (``YZT1:``) once their verifier registers. Errors: ``errors.py``.
+verifier registered for its format (``formats.py``): EU health certificates (``HC1:``) and yzt
+elder cards (``YZT1:``, ``yztcard.py``). Errors: ``errors.py`` (and ``yztcard.CardKeyError`` for
+an unusable card key file).
 """
 
 from __future__ import annotations
