@@ -1,11 +1,13 @@
 """Helpers for the deploy tests: the project's wheel, ansible runs into throwaway roots, a
-systemd tree for ``systemd-analyze verify --root``, and a stand-in kiosk status endpoint."""
+systemd tree for ``systemd-analyze verify --root``, a stand-in kiosk status endpoint, and a
+throwaway database on the machine's PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -131,6 +133,35 @@ def verify_units(root: Path, units: list[str]) -> subprocess.CompletedProcess[st
         text=True,
         timeout=60,
     )
+
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def sh(*args: str) -> str:
+    """Run a command; its stdout, or a failed assertion with its stderr."""
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{args[:3]}: {result.stderr[-2000:]}"
+    return result.stdout.strip()
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new database on the machine's PostgreSQL, dropped afterwards; its SQLAlchemy URL.
+    Skips when PostgreSQL is not usable, except in CI."""
+    psql = need("psql")
+    try:
+        sh(psql, f"{PG_SERVER}/postgres", "-XqtAc", "select 1")
+    except AssertionError as exc:
+        if in_ci():
+            raise
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not usable: {exc}")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    sh(psql, f"{PG_SERVER}/postgres", "-XqtAc", f"create database {name}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        sh(psql, f"{PG_SERVER}/postgres", "-XqtAc", f"drop database if exists {name} with (force)")
 
 
 def free_port() -> int:

@@ -8,7 +8,6 @@ import asyncio
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -18,39 +17,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import in_ci
-from deploykit import free_port, need
+from deploykit import free_port, need, sh, throwaway_database
 
-from benchmarks.fleet_sim import Replica, nginx_conf, served_by
+from benchmarks.fleet_sim import Replica, behind_nginx, served_by
 
 pytestmark = pytest.mark.postgres
 YZT = str(Path(sys.executable).parent / "yzt")
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 KIOSKS = 4
 PACE_S = 0.1
 MAX_REQUESTS = 2000
 MAX_SECONDS = 90.0
 
 
-def sh(*args: str) -> str:
-    result = subprocess.run(list(args), capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{args[:3]}: {result.stderr[-2000:]}"
-    return result.stdout.strip()
-
-
 @pytest.fixture
 def database() -> Iterator[str]:
-    psql = need("psql")
-    try:
-        sh(psql, f"{SERVER}/postgres", "-XqtAc", "select 1")
-    except AssertionError as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not usable: {exc}")
-    name = f"yzt_failover_{secrets.token_hex(4)}"
-    sh(psql, f"{SERVER}/postgres", "-XqtAc", f"create database {name}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    sh(psql, f"{SERVER}/postgres", "-XqtAc", f"drop database if exists {name} with (force)")
+    with throwaway_database("yzt_failover") as url:
+        yield url
 
 
 @dataclass
@@ -119,7 +101,7 @@ async def run_load(load: Load, victim: Replica, access_log: Path) -> int:
 def test_load_through_nginx_survives_a_replica_killed_and_restarted(
     database: str, tmp_path: Path
 ) -> None:
-    nginx = need("nginx")
+    need("nginx")
     data = tmp_path / "verifier"
     sh(YZT, "verifier", "init", "--data", str(data))
     config = data / "verifier.toml"
@@ -133,27 +115,9 @@ def test_load_through_nginx_survives_a_replica_killed_and_restarted(
     ]  # fmt: skip
     replicas = [Replica(config, free_port(), tmp_path / f"replica-{n}.log") for n in (1, 2)]
     prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    listen = free_port()
-    conf = nginx_conf(prefix, listen, [r.port for r in replicas])
-    check = subprocess.run([nginx, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True)
-    assert check.returncode == 0, check.stderr.decode()
-    proxy = None
-    try:
-        for replica in replicas:
-            replica.start()
-        for replica in replicas:
-            replica.wait_ready()
-        proxy = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)])
-        load = Load(f"http://127.0.0.1:{listen}", tokens)
-        load_url_ready(load.url)
+    with behind_nginx(prefix, free_port(), replicas) as url:
+        load = Load(url, tokens)
         served_after = asyncio.run(run_load(load, replicas[0], prefix / "access.log"))
-    finally:
-        if proxy is not None:
-            proxy.terminate()
-            proxy.wait(timeout=10)
-        for replica in replicas:
-            replica.stop()
 
     report(load.results)
     failed = [r for r in load.results if r[1] != 200]
@@ -162,17 +126,6 @@ def test_load_through_nginx_survives_a_replica_killed_and_restarted(
     phases = {phase for phase, _, _ in load.results}
     assert {"one killed", "both up again"} <= phases
     assert served_after > 0, "the restarted replica never served again"
-
-
-def load_url_ready(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError("nginx did not start")
 
 
 def report(results: list[tuple[str, int, float]]) -> None:

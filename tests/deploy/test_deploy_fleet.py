@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import in_ci
-from deploykit import free_port, need
+from deploykit import free_port, need, sh, throwaway_database
 
 from benchmarks.fleet_sim import (
     FleetRun,
@@ -33,7 +31,6 @@ from verifier.store import open_store
 from verifier.store.tokens import add_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 SITE = "metro-9"
 KIOSKS = 12
 SCHEDULE = Schedule(
@@ -46,25 +43,10 @@ SCHEDULE = Schedule(
 )
 
 
-def sh(*args: str) -> str:
-    result = subprocess.run(list(args), capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{args[:3]}: {result.stderr[-2000:]}"
-    return result.stdout.strip()
-
-
 @pytest.fixture
 def database() -> Iterator[str]:
-    psql = need("psql")
-    try:
-        sh(psql, f"{SERVER}/postgres", "-XqtAc", "select 1")
-    except AssertionError as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not usable: {exc}")
-    name = f"yzt_fleet_{secrets.token_hex(4)}"
-    sh(psql, f"{SERVER}/postgres", "-XqtAc", f"create database {name}")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    sh(psql, f"{SERVER}/postgres", "-XqtAc", f"drop database if exists {name} with (force)")
+    with throwaway_database("yzt_fleet") as url:
+        yield url
 
 
 def test_a_replica_killed_mid_run_loses_no_tap_and_no_event(database: str, tmp_path: Path) -> None:
