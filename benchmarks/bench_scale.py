@@ -31,6 +31,7 @@ installed: ``pip install granian``), at each worker count.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import json
 import os
@@ -53,6 +54,8 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+
+from benchmarks.bench_verify import open_loop
 
 CLI = [sys.executable, "-m", "verifier.cli"]
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
@@ -266,9 +269,20 @@ def store(kind: str, data: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A seeded store's config, the kiosk token, the verify bodies and the wrk scripts."""
+
+    config: Path
+    token: str
+    bodies: list[str]
+    verify_lua: Path
+    events_lua: Path
+
+
 def prepare(
     data: Path, url: str, people: int, batch: int, pool_size: int | None = None
-) -> tuple[Path, Path, Path]:
+) -> Prepared:
     """A config on ``url`` without rate limits, a kiosk token, ``people`` seeded; returns the
     config and the Lua scripts for /v1/verify and for /v1/events (``batch`` new events a
     request, ids unique across threads and runs)."""
@@ -306,7 +320,7 @@ def prepare(
     fields = {"token": token, "template": json.dumps(json.dumps(event)), "batch": batch}
     fields |= {"subjects": ",".join(json.dumps(s) for s in subjects), "run": secrets.token_hex(4)}
     events.write_text(EVENTS_LUA % fields)
-    return config, script, events
+    return Prepared(config, token, bodies, script, events)
 
 
 def _now() -> str:
@@ -344,7 +358,9 @@ class Target:
 def serving(args: argparse.Namespace, tmp: Path) -> None:
     data = tmp / "data"
     with store(args.store, data) as url:
-        config, script, events = prepare(data, url, args.people, args.batch, args.pool_size)
+        ready = prepare(data, url, args.people, args.batch, args.pool_size)
+        config, script, events = ready.config, ready.verify_lua, ready.events_lua
+        half_load: dict[int, tuple[float, list[float]]] = {}
         runs: dict[tuple[int, str], list[Window]] = {}
         with static_nginx(tmp / "nginx") as static:
             for workers in args.workers:
@@ -377,6 +393,9 @@ def serving(args: argparse.Namespace, tmp: Path) -> None:
                                 lua=target.lua,
                             )
                             runs.setdefault((workers, target.name), []).append(window)
+                    half = statistics.median(w.rate for w in runs[(workers, "POST /v1/verify")]) / 2
+                    latencies = asyncio.run(open_loop(port, ready.token, ready.bodies, half, 8))
+                    half_load[workers] = (half, latencies)
     print(
         f"\nstore {args.store}, {args.people:,} people; wrk -t2 -c{args.connections} "
         f"(/v1/events: -c{args.kiosks}, {args.batch} new events a request), "
@@ -392,6 +411,12 @@ def serving(args: argparse.Namespace, tmp: Path) -> None:
             f"  events stored      {statistics.median(rates):,.0f} events/s (budget ≥ 20,000; "
             f"rounds {' '.join(f'{r:,.0f}' for r in rates)}), "
             f"{statistics.median(w.cpu_us for w in uploads) / args.batch:.0f} µs server CPU/event"
+        )
+        half, latencies = half_load[workers]
+        print(
+            f"  verify open loop at half load ({half:,.0f}/s, 8 s, {len(latencies):,} requests): "
+            f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms  "
+            f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms  (budget p99 ≤ 10 ms)"
         )
         verify, health = runs[(workers, "POST /v1/verify")], runs[(workers, "GET /healthz")]
         print(f"  verify / healthz   {ratio(verify, health)}   (budget ≥ 60 %)")
@@ -462,7 +487,7 @@ def fleet(args: argparse.Namespace, tmp: Path) -> None:
 
     data = tmp / "data"
     with store("postgresql", data) as url:
-        config, _script, _events = prepare(data, url, args.people, args.batch)
+        config = prepare(data, url, args.people, args.batch).config
         engine = open_store(url)
         with engine.connect() as conn:
             subjects = [r[0] for r in conn.execute(health_codes.select().limit(2000))]

@@ -45,6 +45,17 @@ REASON_TEXTS: dict[str, tuple[str, str]] = {
     "QR_UNKNOWN_KEY": ("本机无法核验此卡", "Kiosk cannot check this card"),
     "QR_EXPIRED": ("此卡已过期", "Card has expired"),
     "QR_REVOKED": ("此卡已停用", "Card no longer valid"),
+    "CERT_VALID": ("健康证书有效", "Health certificate valid"),
+    "CERT_EXPIRED": ("健康证书已过期", "Certificate has expired"),
+    "CERT_NOT_YET_VALID": ("证书尚未生效", "Certificate not yet valid"),
+    "CERT_INVALID_SIGNATURE": ("证书签名无效", "Certificate signature invalid"),
+    "CERT_UNKNOWN_KEY": ("无法核验签发方", "Issuer not known here"),
+    "CERT_KEY_USAGE": ("签发方无此授权", "Issuer may not sign this"),
+    "CERT_TEST_TOO_OLD": ("检测结果已过期", "Test result too old"),
+    "CERT_TEST_POSITIVE": ("检测结果阳性", "Test result positive"),
+    "CERT_VACCINATION_INCOMPLETE": ("疫苗接种未完成", "Vaccination not complete"),
+    "CERT_RECOVERY_OUT_OF_RANGE": ("康复证明不在有效期", "Recovery outside its dates"),
+    "CERT_MALFORMED": ("证书内容无法识别", "Certificate unreadable"),
 }
 
 ADVICE: dict[str, tuple[str, str]] = {
