@@ -37,7 +37,7 @@ def subjects(engine: Engine) -> list[str]:
     query = "SELECT subject FROM health_codes UNION SELECT subject FROM travel"
     with engine.connect() as conn:
         rows = conn.execute(text(f"{query} UNION SELECT subject FROM card_status")).scalars()
-        return sorted(rows)
+        return sorted(bytes(row).hex() for row in rows)
 
 
 async def test_the_same_facts_as_facts_for(seeded: Engine) -> None:

@@ -6,22 +6,18 @@ unique token hash; and upgrading again works."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from conftest import in_ci
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from verifier.store.engine import alembic_config, make_engine
+from verifier.store.engine import alembic_config
 from verifier.store.tokens import bind_token, find_token, token_hash
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+pytest_plugins = ("verifier_fixtures",)
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 OLD_TOKENS = sa.table(
     "tokens",
@@ -41,29 +37,6 @@ OLD_EVENTS = sa.table(
     sa.column("reasons", sa.JSON), *(sa.column(c) for c in ("source", "card_type", "age_band")),
     sa.column("received_at"),
 )  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own (no revision applied yet)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    name = f"yzt_m_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        if in_ci():
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
-    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def populate_0101(engine: Engine) -> dict[str, str]:

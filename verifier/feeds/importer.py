@@ -27,7 +27,7 @@ MAX_LISTED = 1000
 # big batches write each page once per commit instead of once per few rows (measured in
 # benchmarks/bench_import.py at 10^6 rows on SQLite: 10 k → 100 k rows doubled the rate, 100 k →
 # 250 k cut SQLite's CPU per row by a fifth, for ~60 MB more memory).
-BATCH_ROWS = {"sqlite": 250_000, "postgresql": 50_000}
+BATCH_ROWS = {"sqlite": 250_000, "postgresql": 200_000}
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,9 @@ def import_feed(
         return report
     if batch_size is None:
         batch_size = BATCH_ROWS.get(engine.dialect.name, 10_000)
-    validate = validator(kind, pepper, now)
-    with _Pipeline(FeedWriter(engine, kind), report) as pipeline:
+    writer = FeedWriter(engine, kind)
+    validate = validator(kind, pepper, now, writer.forms)
+    with _Pipeline(writer, report) as pipeline:
         batch: list[tuple[Any, ...]] = []
         for line, values in parsed:
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ class Texts:
     both databases), and nothing shaped like an ID number (it would land in the database)."""
 
     def __init__(self) -> None:
-        self.good: set[str] = set()
+        self.good: dict[str, bool] = {}
 
     def __call__(self, name: str, value: Any, limit: int, required: bool = False) -> str:
         if type(value) is str and value in self.good and len(value) <= limit:
@@ -100,7 +101,7 @@ class Texts:
             raise RowError(name, f"character U+{ord(bad[0]):04X} (a control or lone surrogate)")
         if ID_SHAPED.search(value) is not None:
             raise RowError(name, "looks like it holds an ID number; free text must not carry one")
-        _remember(self.good, value)
+        _remember(self.good, value, True)
         return value
 
     def place_code(self, value: Any) -> str:
@@ -110,23 +111,42 @@ class Texts:
         return code
 
 
-class Stamps:
-    """Feed dates and instants → the store's forms (a day as ``YYYY-MM-DD``, an instant as the
-    canonical UTC text), between ``EARLIEST`` and a day past ``now``: a far-future update would
-    block every later correction, a year-1 placeholder is no record at all."""
+@dataclass(frozen=True)
+class Forms:
+    """How a store takes instants and days: SQLite as the text SQLAlchemy's DATETIME and DATE
+    store, PostgreSQL as ``datetime`` and ``date`` objects for a binary COPY (the server then
+    parses nothing)."""
 
-    def __init__(self, now: datetime) -> None:
+    instant: Callable[[datetime], Any]
+    day: Callable[[date], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+TEXT_FORMS = Forms(sqlite_text, date.isoformat)
+NATIVE_FORMS = Forms(_same, _same)
+
+
+class Stamps:
+    """Feed dates and instants → the store's forms (``Forms``), between ``EARLIEST`` and a day
+    past ``now``: a far-future update would block every later correction, a year-1 placeholder
+    is no record at all. Each distinct value is parsed once: exports repeat a few thousand."""
+
+    def __init__(self, now: datetime, forms: Forms) -> None:
         self.latest = now + FUTURE_SLACK
         self.earliest = datetime.combine(EARLIEST, time(), UTC)
-        self.instants: dict[str, str] = {}
-        self.days: set[str] = set()
+        self.forms = forms
+        self.instants: dict[str, Any] = {}
+        self.days: dict[str, tuple[Any, Any]] = {}
 
-    def field(self, name: str, value: Any, required: bool = True) -> str | None:
-        """An instant as the store's UTC text (None: empty and not ``required``)."""
+    def field(self, name: str, value: Any, required: bool = True) -> Any:
+        """An instant in the store's form (None: empty and not ``required``)."""
         if type(value) is str:
-            text = self.instants.get(value)
-            if text is not None:
-                return text
+            stored = self.instants.get(value)
+            if stored is not None:
+                return stored
             if value:
                 return self._instant(name, value)
         elif value is not None:
@@ -135,10 +155,14 @@ class Stamps:
             raise RowError(name, "missing")
         return None
 
-    def day(self, name: str, value: Any) -> str:
-        """A day as given: ``parse_day`` takes the one written form that is also stored."""
-        if type(value) is str and value in self.days:
-            return value
+    def day(self, name: str, value: Any) -> tuple[Any, Any]:
+        """A day in the store's form, and its midnight UTC as an instant in the store's form
+        (a visit's ``updated_at`` when the feed gives none). ``parse_day`` takes only the one
+        written form that is also stored."""
+        if type(value) is str:
+            stored = self.days.get(value)
+            if stored is not None:
+                return stored
         if value is None or value == "":
             raise RowError(name, "missing")
         if type(value) is not str:
@@ -147,11 +171,13 @@ class Stamps:
             day = parse_day(value)
         except ValueError:
             raise RowError(name, DAY_FORM) from None
-        self._bound(name, datetime.combine(day, time(), UTC))
-        _remember(self.days, value)
-        return value
+        midnight = datetime.combine(day, time(), UTC)
+        self._bound(name, midnight)
+        stored = (self.forms.day(day), self.forms.instant(midnight))
+        _remember(self.days, value, stored)
+        return stored
 
-    def _instant(self, name: str, value: str) -> str:
+    def _instant(self, name: str, value: str) -> Any:
         try:
             instant = parse_instant(value)
         except ValueError:
@@ -159,10 +185,9 @@ class Stamps:
         except OverflowError:
             raise RowError(name, f"outside {EARLIEST.isoformat()} to a day from now") from None
         self._bound(name, instant)
-        if len(self.instants) >= MEMO:
-            self.instants.clear()
-        text = self.instants[value] = sqlite_text(instant)
-        return text
+        stored = self.forms.instant(instant)
+        _remember(self.instants, value, stored)
+        return stored
 
     def _bound(self, name: str, instant: datetime) -> None:
         if instant > self.latest:
@@ -171,18 +196,18 @@ class Stamps:
             raise RowError(name, f"before {EARLIEST.isoformat()}; a placeholder, not a record?")
 
 
-def _remember(memo: set[str], value: str) -> None:
+def _remember(memo: dict[str, Any], value: str, stored: Any) -> None:
     if len(memo) >= MEMO:
         memo.clear()
-    memo.add(value)
+    memo[value] = stored
 
 
-def subject_reader(pepper: bytes) -> Callable[[Any, Any], str]:
-    """The row's subject from its ``id_number`` (validated, HMAC-hashed, then forgotten) or its
-    ``subject``."""
+def subject_reader(pepper: bytes) -> Callable[[Any, Any], bytes]:
+    """The row's subject as the store keeps it (32 bytes) from its ``id_number`` (validated,
+    HMAC-hashed, then forgotten) or its ``subject`` (64 hex)."""
     hasher = SubjectHasher(pepper)
 
-    def subject(number: Any, given: Any) -> str:
+    def subject(number: Any, given: Any) -> bytes:
         if number or (number is not None and number != ""):  # JSON 0, false, [] are values
             if given is not None and given != "":
                 raise RowError("subject", "give id_number or subject, not both")
@@ -197,16 +222,18 @@ def subject_reader(pepper: bytes) -> Callable[[Any, Any], str]:
             raise RowError("id_number", "missing (or give subject)")
         if type(given) is not str or not is_subject(given.lower()):
             raise RowError("subject", "expected 64 hex characters")
-        return given.lower()
+        return bytes.fromhex(given)
 
     return subject
 
 
-def validator(kind: str, pepper: bytes, now: datetime | None = None) -> Validator:
+def validator(
+    kind: str, pepper: bytes, now: datetime | None = None, forms: Forms = TEXT_FORMS
+) -> Validator:
     """A function turning one row's values (in ``fields(kind)`` order) into the tuple the writer
-    stores (in the column order of ``writer.TABLES``)."""
+    stores (in the column order of ``writer.TABLES``, instants and days in ``forms``)."""
     subject = subject_reader(pepper)
-    stamps = Stamps(now or datetime.now(UTC))
+    stamps = Stamps(now or datetime.now(UTC), forms)
     stamp = stamps.field
     text = Texts()
 
@@ -225,14 +252,14 @@ def validator(kind: str, pepper: bytes, now: datetime | None = None) -> Validato
         number, given, place_code, day, risk, place_name, updated_at = row
         key = subject(number, given)
         place = text.place_code(place_code)
-        visited = stamps.day("visited_on", day)
+        visited, midnight = stamps.day("visited_on", day)
         return (
             key,
             place,
             visited,
             text("place_name", place_name, 200),
             _choice("risk", risk, RISKS),
-            stamp("updated_at", updated_at, False) or f"{visited} 00:00:00.000000",
+            stamp("updated_at", updated_at, False) or midnight,
         )
 
     def cards(row: Row) -> Row:

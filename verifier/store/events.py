@@ -93,12 +93,15 @@ PG_COLUMNS = {
     "latency_ms": "float8",
     "received_at": "timestamptz",
 }
+PG_VALUES = {"subject": "decode(subject, 'hex')"}
+"""Columns stored as other than the JSON gives them: the subject's hex as its 32 bytes."""
 _KEY = ", ".join(TALLY_KEY)
 PG_INSERT = text(
     f"""
     WITH new AS (
         INSERT INTO events ({", ".join(PG_COLUMNS)})
-        SELECT {", ".join(PG_COLUMNS)} FROM json_to_recordset(CAST(:batch AS json))
+        SELECT {", ".join(PG_VALUES.get(c, c) for c in PG_COLUMNS)}
+        FROM json_to_recordset(CAST(:batch AS json))
             AS batch({", ".join(f"{c} {t}" for c, t in PG_COLUMNS.items())})
         ON CONFLICT (event_id) DO NOTHING
         RETURNING {_KEY}, source, latency_ms

@@ -73,7 +73,7 @@ Row = tuple[Any, ...]
 def facts_for(engine: Engine, subject: str, *, travel_since: date) -> Facts:
     """One indexed round trip for all three feeds; travel kept only within the policy window."""
     with engine.connect() as conn:
-        rows = conn.execute(_FACTS, {"subject": subject}).all()
+        rows = conn.execute(_FACTS, {"subject": bytes.fromhex(subject)}).all()
     return facts_from_rows(rows, travel_since)  # type: ignore[arg-type]
 
 
@@ -89,7 +89,7 @@ class SqliteFacts:
     def read(self, subject: str, *, travel_since: date) -> Facts:
         if self._raw is None:
             self._raw = self.engine.raw_connection()
-        rows = self._raw.execute(FACTS_SQL, {"subject": subject}).fetchall()
+        rows = self._raw.execute(FACTS_SQL, {"subject": bytes.fromhex(subject)}).fetchall()
         return facts_from_rows(rows, travel_since, _instant, date.fromisoformat)
 
     def close(self) -> None:

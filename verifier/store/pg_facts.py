@@ -102,7 +102,7 @@ async def _rows(pool: AsyncConnectionPool, subject: str) -> list[tuple[Any, ...]
 
 
 async def _fetch(conn: psycopg.AsyncConnection[Any], subject: str) -> list[tuple[Any, ...]]:
-    cursor = await conn.execute(QUERY, {"subject": subject}, prepare=True)
+    cursor = await conn.execute(QUERY, {"subject": bytes.fromhex(subject)}, prepare=True)
     return await cursor.fetchall()
 
 

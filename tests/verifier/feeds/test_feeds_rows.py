@@ -3,14 +3,14 @@ names the field and never repeats an ID number; every accepted value is in the o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from verifier_helpers import PEPPER, id_numbers
 
-from verifier.feeds.rows import RowError, fields, validator
+from verifier.feeds.rows import NATIVE_FORMS, RowError, fields, validator
 from verifier.subjects import subject_of
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -171,11 +171,24 @@ def test_identity_and_choices_refuse_every_other_type_and_form(
     assert rejected(codes, **values).field == field
 
 
+def test_postgresql_gets_datetimes_and_dates_and_the_same_subject() -> None:
+    """The binary COPY form: the same instants as the text form, as objects, and a visit with
+    no ``updated_at`` dated at its day's midnight UTC."""
+    native = validator("travel", PEPPER, NOW, NATIVE_FORMS)
+    row = {"subject": subject_of(PEPPER, NUMBER).upper(), "place_code": "440106", "risk": "low"}
+    row["visited_on"] = "2026-11-25"
+    key, _, visited, _, _, updated = native(tuple(row.get(f) for f in fields("travel")))
+    assert key.hex() == subject_of(PEPPER, NUMBER)
+    assert visited == date(2026, 11, 25)
+    assert updated == datetime(2026, 11, 25, tzinfo=UTC)
+    assert travel()[5] == "2026-11-25 00:00:00.000000"
+
+
 def test_an_accepted_row_is_hashed_and_normalised() -> None:
     subject, color, reason, updated, nat, doses = codes(
         id_number=NUMBER.lower(), reason="", nat_at="2026-10-01", vaccine_doses="3"
     )
-    assert subject == subject_of(PEPPER, NUMBER)
+    assert subject.hex() == subject_of(PEPPER, NUMBER)
     assert (color, reason, updated, nat, doses) == (
         "green",
         "",
