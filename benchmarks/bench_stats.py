@@ -51,7 +51,7 @@ from sqlalchemy.engine import make_url
 from verifier.config import default_config_text, write_private
 from verifier.store import open_store
 from verifier.store.events import latency_p95, recount_tallies
-from verifier.store.partitions import partition_days, partition_name
+from verifier.store.partitions import partition_bounds, partition_days, partition_name
 from verifier.store.tokens import add_token
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
@@ -176,19 +176,14 @@ def seed_postgresql_bulk(url: str, count: int) -> None:
         for back in range(BULK_DAYS - 1, -1, -1):
             day = (today - timedelta(days=back)).isoformat()
             name = partition_name(day)
-            after = (today - timedelta(days=back - 1)).isoformat()
             started = time.perf_counter()
             with engine.begin() as conn:
                 conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
                 conn.execute(text(f"CREATE TABLE {name} (LIKE events INCLUDING DEFAULTS)"))
                 sql = BULK_DAY.format(table=name, columns=COLUMNS, subject=subject)
                 conn.execute(text(sql), {"day": day, "per_day": per_day})
-                conn.execute(
-                    text(
-                        f"ALTER TABLE events ATTACH PARTITION {name} "
-                        f"FOR VALUES FROM ('{day}') TO ('{after}')"
-                    )
-                )
+                attach = f"ALTER TABLE events ATTACH PARTITION {name} {partition_bounds(day)}"
+                conn.execute(text(attach))
             print(
                 f"  {day}: {per_day:,} events in {time.perf_counter() - started:.1f} s", flush=True
             )

@@ -23,6 +23,7 @@ from verifier.store.partitions import (
     AHEAD_DAYS,
     ensure_ahead,
     ensure_partitions,
+    partition_bounds,
     partition_days,
     partition_name,
 )
@@ -216,3 +217,11 @@ def test_the_stats_queries_read_only_the_windows_partitions(pg: Engine, generic:
         reads = plan_reads(explain(pg, statement, params, generic))
         assert set(reads) <= inside, json.dumps(reads)
         assert any(loops > 0 for loops in reads.values()), json.dumps(reads)
+
+
+def test_partition_names_and_bounds_cover_every_date() -> None:
+    """Year 1 and 9999 (events stored before times were checked) get partitions too."""
+    assert partition_name("0001-06-01") == "events_p00010601"
+    assert partition_bounds("9999-12-31") == "FOR VALUES FROM ('9999-12-31') TO (MAXVALUE)"
+    with pytest.raises(ValueError, match="day: expected YYYY-MM-DD"):
+        partition_name("20261128")

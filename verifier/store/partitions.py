@@ -45,16 +45,24 @@ _PARTITIONS = text(
 
 
 def partition_name(day: str) -> str:
-    """``events_p20261128`` for '2026-11-28' (also refuses anything but an ISO date)."""
-    return _NAME.format(date.fromisoformat(day).strftime("%Y%m%d"))
+    """``events_p20261128`` for '2026-11-28' (year 1: ``events_p00010601``); refuses anything
+    but a YYYY-MM-DD date."""
+    if date.fromisoformat(day).isoformat() != day:
+        raise ValueError(f"day: expected YYYY-MM-DD, got {day!r}")
+    return _NAME.format(day.replace("-", ""))
+
+
+def partition_bounds(day: str) -> str:
+    """A day's ``FOR VALUES``: [day, next day); the last date there is has no next."""
+    first = date.fromisoformat(day)
+    after = "MAXVALUE" if first == date.max else f"'{first + timedelta(days=1)}'"
+    return f"FOR VALUES FROM ('{first}') TO ({after})"
 
 
 def partition_days(conn: Connection) -> list[str]:
     """The days that have a partition, oldest first."""
     names = conn.execute(_PARTITIONS).scalars()
-    return sorted(
-        datetime.strptime(name, _NAME.format("%Y%m%d")).date().isoformat() for name in names
-    )
+    return sorted(f"{n[-8:-4]}-{n[-4:-2]}-{n[-2:]}" for n in names)
 
 
 def ensure_partitions(engine: Engine, days: Iterable[str]) -> list[str]:
@@ -69,13 +77,9 @@ def ensure_partitions(engine: Engine, days: Iterable[str]) -> list[str]:
         missing = sorted(set(wanted) - set(partition_days(conn)))  # as of the lock
         for day in missing:
             name = partition_name(day)
-            after = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
             conn.execute(text(f"CREATE TABLE {name} (LIKE events INCLUDING DEFAULTS)"))
             conn.execute(
-                text(
-                    f"ALTER TABLE events ATTACH PARTITION {name} "
-                    f"FOR VALUES FROM ('{day}') TO ('{after}')"
-                )
+                text(f"ALTER TABLE events ATTACH PARTITION {name} {partition_bounds(day)}")
             )
     return missing
 

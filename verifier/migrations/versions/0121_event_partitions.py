@@ -80,10 +80,11 @@ def _rebuild(partitioning: str, key: list[str]) -> None:
     op.execute(f"CREATE TABLE events (LIKE events_old INCLUDING DEFAULTS) {partitioning}")
     if partitioning:
         for day in bind.execute(DAYS).scalars():
-            after = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-            name = "events_p" + day.replace("-", "")
+            first = date.fromisoformat(day)  # refuses anything but a date
+            after = "MAXVALUE" if first == date.max else f"'{first + timedelta(days=1)}'"
+            name = "events_p" + first.isoformat().replace("-", "")
             op.execute(
-                f"CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ('{day}') TO ('{after}')"
+                f"CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ('{first}') TO ({after})"
             )
     op.execute("INSERT INTO events SELECT * FROM events_old")
     op.execute("DROP TABLE events_old")
