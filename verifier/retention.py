@@ -1,6 +1,7 @@
 """Retention: events older than ``privacy.retention_days`` are deleted — by ``yzt verifier
 purge`` and by a periodic task inside ``serve``, which also deletes console sessions that can no
-longer be used (expired, idle, or of a revoked token)."""
+longer be used (expired, idle, or of a revoked token). On PostgreSQL the same task, from its
+first run at start-up, makes the events' day partitions ahead (verifier/store/partitions.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from verifier.store.events import purge_events
+from verifier.store.partitions import ensure_ahead
 from verifier.store.sessions import purge_sessions
 
 log = logging.getLogger("verifier.retention")
 
 
 def _purge(engine: Engine, days: int) -> tuple[int, int]:
+    if engine.dialect.name == "postgresql":
+        ensure_ahead(engine, retention_days=days)
     return purge_events(engine, days=days), purge_sessions(engine)
 
 

@@ -11,6 +11,12 @@ PostgreSQL (integer arithmetic only). n comes from the tallies; the value is the
 (n − r + 1)-th slowest, read from an index on latency from the slow end, so a group costs its
 slowest 5 % and not a sort of all its events. (n and the read are two statements: a tap stored
 between them moves that p95 by at most one rank, for that one answer.)
+
+On PostgreSQL ``events`` is partitioned by ``day`` (verifier/store/partitions.py, revision
+0121), and a unique key must hold the partition key: an event is stored once per (event_id,
+day). ``day`` is the local date of ``at`` as the kiosk sent it, and a kiosk resends an event
+with the same id and ``at``, so a resend is still a duplicate; only one id sent with two
+different dates would be stored twice (SQLite, keyed by event_id alone, would keep the first).
 """
 
 from __future__ import annotations
@@ -39,9 +45,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from verifier.store.partitions import (
+    drop_partitions_before,
+    ensure_partitions,
+    is_missing_partition,
+)
 from verifier.store.schema import event_tallies, events
 from verifier.timeutil import utcnow
 
@@ -68,8 +80,7 @@ def record_events(engine: Engine, rows: list[dict[str, Any]]) -> tuple[int, int]
     if not unique:
         return 0, len(rows)
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            stored = _insert_postgresql(conn, unique)
+        stored = _insert_postgresql(engine, unique)
         return stored, len(rows) - stored
     statement = sqlite.insert(events).on_conflict_do_nothing(index_elements=["event_id"])
     with engine.begin() as conn:
@@ -103,7 +114,7 @@ PG_INSERT = text(
         SELECT {", ".join(PG_VALUES.get(c, c) for c in PG_COLUMNS)}
         FROM json_to_recordset(CAST(:batch AS json))
             AS batch({", ".join(f"{c} {t}" for c, t in PG_COLUMNS.items())})
-        ON CONFLICT (event_id) DO NOTHING
+        ON CONFLICT (event_id, day) DO NOTHING
         RETURNING {_KEY}, source, latency_ms
     ), tallied AS (
         INSERT INTO event_tallies ({_KEY}, {", ".join(TALLY_COUNTS)})
@@ -122,9 +133,20 @@ events returned. A row-per-parameter-set insert with RETURNING stored 7,800 even
 writer; this stores about 40,000 (docs/performance.md)."""
 
 
-def _insert_postgresql(conn: Connection, rows: list[dict[str, Any]]) -> int:
+def _insert_postgresql(engine: Engine, rows: list[dict[str, Any]]) -> int:
+    """The batch in one transaction; if a day of it has no partition yet (a kiosk back after a
+    long outage, a clock ahead), nothing was stored: its partitions are made and the batch
+    inserted again."""
     batch = to_json([{name: row.get(name) for name in PG_COLUMNS} for row in rows]).decode()
-    return int(conn.execute(PG_INSERT, {"batch": batch}).scalar_one())
+    try:
+        with engine.begin() as conn:
+            return int(conn.execute(PG_INSERT, {"batch": batch}).scalar_one())
+    except IntegrityError as exc:
+        if not is_missing_partition(exc):
+            raise
+    ensure_partitions(engine, {row["day"] for row in rows})
+    with engine.begin() as conn:
+        return int(conn.execute(PG_INSERT, {"batch": batch}).scalar_one())
 
 
 def _add_tallies(conn: Connection, rows: Sequence[Any], *, sign: int) -> None:
@@ -158,14 +180,30 @@ def _add_tallies(conn: Connection, rows: Sequence[Any], *, sign: int) -> None:
 
 
 def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> int:
-    """Delete events older than ``days`` and count them out of the tallies; how many went."""
+    """Delete events older than ``days`` and count them out of the tallies; how many went.
+    PostgreSQL drops whole days: the partitions of the days before the cutoff's date (UTC) and
+    their tally rows, in one transaction, counted from the tallies; the cutoff's own day stays
+    until the next date (docs/stats.md). SQLite deletes the rows older than the cutoff."""
     cutoff = (now or utcnow()) - timedelta(days=days)
+    if engine.dialect.name == "postgresql":
+        return _drop_days_before(engine, cutoff.date().isoformat())
     columns = [events.c[name] for name in (*TALLY_KEY, "source", "latency_ms")]
     with engine.begin() as conn:
         gone = delete(events).where(events.c.at < cutoff).returning(*columns)
         rows = conn.execute(gone).mappings().all()
         _add_tallies(conn, rows, sign=-1)
     return len(rows)
+
+
+def _drop_days_before(engine: Engine, day: str) -> int:
+    """The partitions go first: that takes the lock on ``events`` every upload needs, so no
+    tally of those days can change before the transaction ends."""
+    counts = (
+        delete(event_tallies).where(event_tallies.c.day < day).returning(event_tallies.c.events)
+    )
+    with engine.begin() as conn:
+        drop_partitions_before(conn, day)
+        return sum(conn.execute(counts).scalars())
 
 
 def recount_tallies(engine: Engine) -> None:
