@@ -26,6 +26,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from sqlalchemy.engine import make_url
 
@@ -82,6 +83,12 @@ class Replica:
     circuit: Circuit
     up: bool = False
     lag_s: float | None = None
+
+    def state(self, lag_max_s: float) -> Literal["current", "behind", "down"]:
+        """What the console says: serving verifies, skipped as stale, or skipped as dead."""
+        if not self.up:
+            return "down"
+        return "behind" if self.lag_s is not None and self.lag_s > lag_max_s else "current"
 
 
 @dataclass
