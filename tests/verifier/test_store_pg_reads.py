@@ -29,6 +29,7 @@ pytestmark = pytest.mark.postgres
 DATABASE = "yzt"
 CODES = "id_number,color,reason,updated_at"
 YZT = (sys.executable, "-m", "verifier.cli")
+RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/yzt-alerts.yml"
 
 
 @pytest.fixture
@@ -136,6 +137,8 @@ def test_verify_reads_from_the_standby_and_survives_either_server_stopping(
         until(lambda: scans(standby) > before, "read on the standby")
         until(lambda: replica_gauges(base).get("yzt_store_replica_up") == 1, "reported up")
         assert replica_gauges(base)["yzt_store_replica_lag_seconds"] >= 0
+        alerted = set(re.findall(r"\byzt_store_replica_\w+", RULES.read_text(encoding="utf-8")))
+        assert alerted and alerted <= set(replica_gauges(base)), "the alerts' names are exported"
 
         standby.stop()
         for _ in range(3):
