@@ -89,7 +89,7 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,
         pg_facts=pg_reads,
         reads=ReadEngines(
-            engine, [replica_engine(url) for url in read_urls], retry_s=store.replica_retry_s
+            [replica_engine(url) for url in read_urls], retry_s=store.replica_retry_s
         ),
     )
 

@@ -56,7 +56,7 @@ class Services:
             info = (
                 find_token(self.engine, token)
                 if self.reads is None
-                else self.reads.read(find_token, token)
+                else self.reads.read(self.engine, find_token, token)
             )
             if info is not None and self.config.limits.token_cache_s > 0:
                 self.token_cache[key] = info

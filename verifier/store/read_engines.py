@@ -35,23 +35,29 @@ def replica_engine(url: str) -> Engine:
 
 
 class ReadEngines:
-    """``read(fn, …)`` runs ``fn(engine, …)`` on the first server that answers."""
+    """``read(primary, fn, …)`` runs ``fn(engine, …)`` on the first server that answers: the
+    ``primary`` engine (the app's, whichever it is now), then each replica's."""
 
-    def __init__(self, primary: Engine, replicas: list[Engine], *, retry_s: float) -> None:
-        self.primary = primary
+    def __init__(self, replicas: list[Engine], *, retry_s: float) -> None:
         self.replicas = replicas
         self.primary_circuit = Circuit(retry_s)
 
-    def read(self, fn: Callable[Concatenate[Engine, P], T], *args: P.args, **kw: P.kwargs) -> T:
+    def read(
+        self,
+        primary: Engine,
+        fn: Callable[Concatenate[Engine, P], T],
+        *args: P.args,
+        **kw: P.kwargs,
+    ) -> T:
         if self.primary_circuit.is_open:
-            order = [*self.replicas, self.primary]
+            order = [*self.replicas, primary]
         else:
-            order = [self.primary, *self.replicas]
+            order = [primary, *self.replicas]
         for engine in order[:-1]:
             try:
                 return fn(engine, *args, **kw)
             except OperationalError:
-                if engine is self.primary:
+                if engine is primary:
                     self.primary_circuit.trip()
         return fn(order[-1], *args, **kw)
 
