@@ -21,6 +21,7 @@ from verifier.api.deps import Services
 from verifier.api.headers import SecurityHeaders
 from verifier.api.limits import BodyLimit, FailedAuth, RateLimiter
 from verifier.api.metrics import Metrics, MetricsMiddleware
+from verifier.api.replica_metrics import ReplicaCollector
 from verifier.api.verify_fast import VerifyFastPath
 from verifier.config import VerifierConfig
 from verifier.console import fleet_page, session, stats_csv, stats_page
@@ -33,7 +34,8 @@ from verifier.risklist.publisher import Publisher
 from verifier.risklist.schedule import publish_periodically
 from verifier.store import open_store
 from verifier.store.people import SqliteFacts
-from verifier.store.pg_facts import PgFacts
+from verifier.store.pg_reads import PgReads
+from verifier.store.read_engines import ReadEngines, replica_engine
 
 log = logging.getLogger("verifier.risklist")
 
@@ -45,8 +47,9 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
     missing = {config.policy.default, *config.policy.sites.values()} - set(profiles)
     if missing:
         raise PolicyError(f"policy: no profile named {sorted(missing)[0]!r}")
-    limits = config.limits
+    limits, store = config.limits, config.store
     engine = engine or open_store(config.database_url())
+    read_urls = config.read_urls()
     publisher = Publisher.from_config(config, engine)
     if publisher.problem is not None:
         log.warning(
@@ -54,6 +57,21 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
             "host publishes): %s",
             publisher.problem,
         )
+    pg_reads = (
+        PgReads.build(
+            engine.url.render_as_string(hide_password=False),
+            read_urls,
+            size=store.pool_size,
+            timeout_s=store.pool_timeout_s,
+            lag_max_s=store.replica_lag_max_s,
+            retry_s=store.replica_retry_s,
+        )
+        if engine.dialect.name == "postgresql"
+        else None
+    )
+    metrics = Metrics(engine)
+    if pg_reads is not None and pg_reads.replicas:
+        metrics.registry.register(ReplicaCollector(pg_reads))
     return Services(
         config=config,
         engine=engine,
@@ -65,14 +83,13 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
             limits.auth_failure_burst,
             max_addresses=limits.auth_failure_addresses,
         ),
-        metrics=Metrics(engine),
+        metrics=metrics,
         publisher=publisher,
         token_cache=TTLCache(maxsize=10_000, ttl=max(limits.token_cache_s, 0.001)),
         sqlite_facts=SqliteFacts(engine) if engine.dialect.name == "sqlite" else None,
-        pg_facts=(
-            PgFacts(engine, size=config.store.pool_size, timeout_s=config.store.pool_timeout_s)
-            if engine.dialect.name == "postgresql"
-            else None
+        pg_facts=pg_reads,
+        reads=ReadEngines(
+            [replica_engine(url) for url in read_urls], retry_s=store.replica_retry_s
         ),
     )
 
@@ -101,11 +118,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task[None]] = []
         if services.pg_facts is not None:
             await services.pg_facts.open()  # connected before the first verify, or no start
+            if services.pg_facts.replicas:
+                tasks.append(asyncio.create_task(services.pg_facts.watch()))
         gc.collect()
         gc.freeze()  # startup objects leave the collector's view: no long full-GC pauses later
-        tasks = [
+        tasks.append(
             asyncio.create_task(
                 purge_periodically(
                     services.engine,
@@ -114,7 +134,7 @@ def create_app(
                     on_purged=services.metrics.purged.inc,
                 )
             )
-        ]
+        )
         if publishes and services.publisher.key is not None:
             interval_s = config.risklist.publish_interval_s
             tasks.append(
@@ -127,6 +147,8 @@ def create_app(
                 services.sqlite_facts.close()
             if services.pg_facts is not None:
                 await services.pg_facts.close()
+            if services.reads is not None:
+                services.reads.dispose()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 MIN_PEPPER_BYTES = 32
 SIGNING_KEY_NAME = "risklist-signing.key"
@@ -49,6 +50,39 @@ class StoreConfig(_Section):
     pool_timeout_s: float = Field(
         0.5, gt=0, le=30, description="PostgreSQL: a verify waits this long for one, then 503"
     )
+    read_urls: list[str] = Field(
+        default_factory=list,
+        description="PostgreSQL streaming replicas for /v1/verify reads (password as url's)",
+    )
+    replica_lag_max_s: float = Field(
+        30.0, gt=0, description="a replica further behind serves no verify (and alerts)"
+    )
+    replica_retry_s: float = Field(
+        30.0, gt=0, le=3600, description="a replica (or primary) that failed is skipped this long"
+    )
+
+    @field_validator("read_urls")
+    @classmethod
+    def _postgresql(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if _backend(entry) != "postgresql":
+                raise ValueError(f"expected postgresql+psycopg:// URLs, got {entry!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _replicas_need_postgresql(self) -> StoreConfig:
+        if self.read_urls and _backend(self.url) != "postgresql":
+            raise ValueError(
+                "read_urls: replicas are PostgreSQL standbys; store.url must be PostgreSQL too"
+            )
+        return self
+
+
+def _backend(url: str) -> str | None:
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
 
 
 class PrivacyConfig(_Section):
@@ -184,7 +218,14 @@ class VerifierConfig(BaseSettings):
 
     def database_url(self) -> str:
         """The store URL with the password from its file or the environment filled in."""
-        url = make_url(self.store.url)
+        return self._with_password(self.store.url)
+
+    def read_urls(self) -> list[str]:
+        """The replicas' URLs, each with the store's password filled in as ``database_url``."""
+        return [self._with_password(url) for url in self.store.read_urls]
+
+    def _with_password(self, text: str) -> str:
+        url = make_url(text)
         secret = self.store.password.get_secret_value() if self.store.password else None
         if secret is None and self.store.password_file is not None:
             secret = _read_secret(self.store.password_file, "store.password_file").decode().strip()

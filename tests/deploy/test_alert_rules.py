@@ -17,7 +17,7 @@ import yaml
 from deploykit import DEPLOY, REPO, need
 
 from kiosk.offline.config import OfflineConfig
-from verifier.config import FleetConfig
+from verifier.config import FleetConfig, StoreConfig
 
 RULES = DEPLOY / "prometheus/yzt-alerts.yml"
 PROMETHEUS_YML = DEPLOY / "prometheus/prometheus.yml"
@@ -33,6 +33,8 @@ ALERTS = {
     "ClockDrift",
     "VerifierDown",
     "VerifierStoreDown",
+    "StoreReplicaLagging",
+    "StoreReplicaDown",
 }
 PANELS = {
     "Kiosks online",
@@ -115,6 +117,7 @@ def test_every_alert_says_what_to_do_in_english_and_chinese() -> None:
         ("RiskListAging", FleetConfig().risklist_warn_s),
         ("OutboxBacklogGrowing", FleetConfig().outbox_oldest_max_s),
         ("ClockDrift", FleetConfig().clock_drift_max_s),
+        ("StoreReplicaLagging", StoreConfig(url="sqlite://").replica_lag_max_s),
     ],
 )
 def test_thresholds_are_the_consoles_and_the_kiosks(alert: str, seconds: float) -> None:

@@ -42,7 +42,7 @@ def subjects(engine: Engine) -> list[str]:
 
 async def test_the_same_facts_as_facts_for(seeded: Engine) -> None:
     today = utcnow().date()
-    facts = PgFacts(seeded, size=2, timeout_s=5)
+    facts = PgFacts(seeded.url, size=2, timeout_s=5)
     seen: list[Facts] = []
     try:
         for since in (today - timedelta(days=31), today - timedelta(days=7)):
@@ -60,7 +60,7 @@ async def test_the_same_facts_as_facts_for(seeded: Engine) -> None:
 
 
 async def test_the_hot_query_is_prepared_on_the_server(seeded: Engine) -> None:
-    facts = PgFacts(seeded, size=1, timeout_s=5)
+    facts = PgFacts(seeded.url, size=1, timeout_s=5)
     try:
         await facts.open()
         for subject in subjects(seeded)[:3]:
@@ -77,7 +77,7 @@ async def test_the_hot_query_is_prepared_on_the_server(seeded: Engine) -> None:
 
 
 async def test_no_free_connection_within_the_timeout_is_a_store_error(seeded: Engine) -> None:
-    facts = PgFacts(seeded, size=1, timeout_s=0.2)
+    facts = PgFacts(seeded.url, size=1, timeout_s=0.2)
     try:
         await facts.open()
         assert facts._pool is not None
@@ -90,7 +90,7 @@ async def test_no_free_connection_within_the_timeout_is_a_store_error(seeded: En
 
 
 async def test_a_closed_reader_opens_again_on_the_next_read(seeded: Engine) -> None:
-    facts = PgFacts(seeded, size=1, timeout_s=5)
+    facts = PgFacts(seeded.url, size=1, timeout_s=5)
     subject = subjects(seeded)[0]
     since = utcnow().date()
     await facts.open()

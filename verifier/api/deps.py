@@ -18,7 +18,8 @@ from verifier.config import VerifierConfig
 from verifier.policy import Profile
 from verifier.risklist.publisher import Publisher
 from verifier.store.people import SqliteFacts
-from verifier.store.pg_facts import PgFacts
+from verifier.store.pg_reads import PgReads
+from verifier.store.read_engines import ReadEngines
 from verifier.store.tokens import TokenInfo, bind_token, find_token, token_hash
 
 
@@ -38,7 +39,9 @@ class Services:
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=5.0)
     )
     sqlite_facts: SqliteFacts | None = None
-    pg_facts: PgFacts | None = None
+    pg_facts: PgReads | None = None
+    reads: ReadEngines | None = None
+    """Where token lookups go: the primary, then the replicas (``engine`` alone when None)."""
 
     def profile_for(self, site: str) -> Profile:
         """The site's profile, else the configured default."""
@@ -50,7 +53,11 @@ class Services:
         key = token_hash(token)
         info = self.token_cache.get(key)
         if info is None:
-            info = find_token(self.engine, token)
+            info = (
+                find_token(self.engine, token)
+                if self.reads is None
+                else self.reads.read(self.engine, find_token, token)
+            )
             if info is not None and self.config.limits.token_cache_s > 0:
                 self.token_cache[key] = info
         return info

@@ -1,6 +1,7 @@
 """``GET /fleet``: every kiosk on one server-rendered page, worst first, reloading itself.
 
-The same view as ``GET /v1/fleet`` (one query, states from verifier/fleetstate.py); a plain
+The same view as ``GET /v1/fleet`` (one query, states from verifier/fleetstate.py), under a line
+per database replica when ``[store] read_urls`` names any (verifier/store/pg_reads.py); a plain
 ``<meta http-equiv=refresh>`` keeps it current without scripts, and keeps the filters because
 they live in the query string.
 """
@@ -45,5 +46,7 @@ async def fleet_page(
         "state": chosen,
         "refresh_s": services.config.fleet.refresh_s,
         "server_time": iso(view.server_time),
+        "replicas": [] if services.pg_facts is None else services.pg_facts.replicas,
+        "lag_max_s": services.config.store.replica_lag_max_s,
     }
     return templates.TemplateResponse(request, "fleet.html", context)

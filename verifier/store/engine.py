@@ -42,7 +42,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(False)
-        return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        # a dead host fails a request in seconds (libpq waits forever by default)
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 5}
+        return create_engine(
+            url, pool_size=8, max_overflow=8, pool_pre_ping=True, connect_args=timeout
+        )
     raise StoreError(
         f"store.url: expected sqlite:/// or postgresql+psycopg://, got {parsed.drivername}"
     )

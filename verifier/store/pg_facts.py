@@ -6,7 +6,10 @@ stays for the CLI.
 A server restart leaves the pool's connections dead: a read that finds one checks the other idle
 ones and tries once more, so a restart costs the kiosks no failed tap. While the server is down a
 read waits at most ``timeout_s`` for a connection and raises ``StoreError`` (the route answers 503
-and the kiosk decides offline) instead of holding the kiosk until its own deadline."""
+and the kiosk decides offline) instead of holding the kiosk until its own deadline.
+
+One ``PgFacts`` reads one server (or one libpq multi-host URL); which server a verify asks, the
+primary or a streaming replica, is verifier/store/pg_reads.py's choice."""
 
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from datetime import date
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
 
 from verifier.store.engine import StoreError
 from verifier.store.people import FACTS_SQL, Facts, facts_from_rows
@@ -32,21 +36,31 @@ CONNECT_TIMEOUT_S = 5
 
 
 class PgFacts:
-    """The async reader of one process (one uvicorn worker): ``size`` connections to the store
-    of ``engine``, opened by the app's lifespan (``open``) and closed on shutdown (``close``)."""
+    """The async reader of one process (one uvicorn worker): ``size`` connections to the server
+    at ``url``, opened by the app's lifespan (``open``) and closed on shutdown (``close``)."""
 
-    def __init__(self, engine: Engine, *, size: int, timeout_s: float) -> None:
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+    def __init__(self, url: URL | str, *, size: int, timeout_s: float) -> None:
+        self._conninfo = conninfo(url)
         self.size = size
         self.timeout_s = timeout_s
         self._pool: AsyncConnectionPool | None = None
         self._opening = asyncio.Lock()
 
-    async def open(self) -> None:
-        """Fill the pool; StoreError when the store gives no connections within 10 s."""
-        await self._opened()
+    async def open(self, *, timeout_s: float = OPEN_TIMEOUT_S) -> None:
+        """Fill the pool; StoreError when the store gives no connections within ``timeout_s``."""
+        await self._opened(timeout_s)
+
+    async def value(self, sql: str) -> Any:
+        """The first column of the first row of ``sql`` (a health or lag probe); StoreError
+        when the server cannot answer."""
+        pool = self._pool or await self._opened()
+        try:
+            async with pool.connection() as conn:
+                cursor = await conn.execute(sql)
+                row = await cursor.fetchone()
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"store unreachable: {_first_line(exc)}") from None
+        return None if row is None else row[0]
 
     async def read(self, subject: str, *, travel_since: date) -> Facts:
         """What the store knows about ``subject`` (as ``facts_for``), in one prepared round
@@ -65,7 +79,7 @@ class PgFacts:
         if pool is not None:
             await pool.close()
 
-    async def _opened(self) -> AsyncConnectionPool:
+    async def _opened(self, timeout_s: float = OPEN_TIMEOUT_S) -> AsyncConnectionPool:
         async with self._opening:
             if self._pool is None:
                 pool = AsyncConnectionPool(
@@ -79,7 +93,7 @@ class PgFacts:
                     open=False,
                 )
                 try:
-                    await pool.open(wait=True, timeout=OPEN_TIMEOUT_S)
+                    await pool.open(wait=True, timeout=timeout_s)
                 except psycopg.OperationalError as exc:
                     await pool.close()
                     raise StoreError(f"store unreachable: {_first_line(exc)}") from None
@@ -104,6 +118,17 @@ async def _rows(pool: AsyncConnectionPool, subject: str) -> list[tuple[Any, ...]
 async def _fetch(conn: psycopg.AsyncConnection[Any], subject: str) -> list[tuple[Any, ...]]:
     cursor = await conn.execute(QUERY, {"subject": bytes.fromhex(subject)}, prepare=True)
     return await cursor.fetchall()
+
+
+def conninfo(url: URL | str) -> str:
+    """The libpq connection string of a SQLAlchemy URL, as SQLAlchemy's psycopg dialect would
+    connect: a multi-host URL (``?host=a:5432&host=b:5432&target_session_attrs=read-write``)
+    becomes libpq's ``host=a,b port=5432,5432``."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername="postgresql+psycopg")
+    _args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    kwargs.pop("context", None)
+    return make_conninfo(**kwargs)
 
 
 def _first_line(exc: BaseException) -> str:
