@@ -1,18 +1,34 @@
-"""A synthetic population for demos and benchmarks, fed through the normal import path:
-~90 % green, some yellow and red, ~4 % with no record, travel for ~1 in 10, ~1 % lost cards.
-ID numbers exist only in memory while a row is hashed; none is printed or stored."""
+"""A synthetic population for demos and benchmarks: ~90 % green, some yellow and red, ~4 % with
+no record, travel for ~1 in 10, ~1 % lost cards.
+
+A province's 10^7 people are seeded in under two minutes (docs/performance.md): people are made
+in chunks by worker processes, each chunk from its own random stream (the same ``seed`` gives
+the same population however many processes there are), and come back as the rows an import of
+them would store, in the store's forms (``feeds.rows.Forms``). The feed writers then store them
+batch by batch like any import; there is no file to parse and nothing to validate, since every
+value is made valid. ID numbers exist only in the worker's memory while a person is hashed;
+none is printed or stored."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
-from verifier.feeds import ImportReport, import_feed
+from verifier.feeds import ImportReport
+from verifier.feeds.importer import BATCH_ROWS, KINDS, BatchPipeline
+from verifier.feeds.rows import Forms
+from verifier.feeds.writer import FeedWriter
 from verifier.idnumber import synthetic_id_number
+from verifier.subjects import SubjectHasher
 from verifier.timeutil import utcnow
 
 PLACES = (
@@ -22,20 +38,32 @@ PLACES = (
     ("510107004", "成都市武侯区某街道", "low"),
     ("420106005", "武汉市武昌区某街道", "medium"),
 )
+CHUNK = 25_000
+"""People per random stream and per task: big enough that a task's start-up is noise, small
+enough that the rows of a few chunks in flight take tens of MB."""
+IN_PROCESS = 2 * CHUNK
+"""Populations up to this size are made in this process: starting workers would take longer."""
+
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class Person:
     id_number: str
     color: str | None
-    visits: list[tuple[str, str, str, str]]
+    visits: list[tuple[str, str, date, str]]
     card: str | None
 
 
 def people(count: int, seed: int, today: datetime) -> Iterator[Person]:
     """The same ``seed`` gives the same population."""
-    rng = random.Random(seed)
-    for _ in range(count):
+    for start in range(0, count, CHUNK):
+        yield from _chunk(seed, start // CHUNK, min(CHUNK, count - start), today)
+
+
+def _chunk(seed: int, index: int, size: int, today: datetime) -> Iterator[Person]:
+    rng = random.Random(f"yzt-seed/{seed}/{index}")
+    for _ in range(size):
         number = synthetic_id_number(rng)
         roll = rng.random()
         color = (
@@ -45,7 +73,7 @@ def people(count: int, seed: int, today: datetime) -> Iterator[Person]:
         if rng.random() < 0.10:
             for _ in range(rng.randint(1, 3)):
                 code, name, risk = rng.choice(PLACES)
-                day = (today - timedelta(days=rng.randint(0, 30))).date().isoformat()
+                day = (today - timedelta(days=rng.randint(0, 30))).date()
                 visits.append((code, name, day, risk))
         card_roll = rng.random()
         card = (
@@ -56,21 +84,38 @@ def people(count: int, seed: int, today: datetime) -> Iterator[Person]:
         yield Person(number, color, visits, card)
 
 
-def _lines(kind: str, population: Iterator[Person], stamp: str) -> Iterator[bytes]:
-    header = {
-        "codes": "id_number,color,reason,updated_at,nat_at,vaccine_doses\n",
-        "travel": "id_number,place_code,place_name,visited_on,risk,updated_at\n",
-        "cards": "id_number,status,updated_at\n",
-    }[kind]
-    yield header.encode()
-    for p in population:
-        if kind == "codes" and p.color is not None:
-            yield f"{p.id_number},{p.color},seed,{stamp},{stamp},3\n".encode()
-        elif kind == "travel":
-            for code, name, day, risk in p.visits:
-                yield f"{p.id_number},{code},{name},{day},{risk},{stamp}\n".encode()
-        elif kind == "cards" and p.card is not None:
-            yield f"{p.id_number},{p.card},{stamp}\n".encode()
+@dataclass(frozen=True)
+class _Task:
+    """One chunk to make, with what a worker needs to turn it into rows."""
+
+    seed: int
+    index: int
+    size: int
+    now: datetime
+    pepper: bytes
+    forms: Forms
+
+
+def _rows(task: _Task) -> dict[str, list[Row]]:
+    """A chunk's people as the rows of each feed kind (``writer.TABLES`` column order) — what
+    ``feeds.rows.validator`` makes of the same people's feed lines."""
+    hasher = SubjectHasher(task.pepper)
+    stamp = task.forms.instant(task.now)
+    days: dict[date, Any] = {}
+    out: dict[str, list[Row]] = {kind: [] for kind in KINDS}
+    codes, travel, cards = out["codes"], out["travel"], out["cards"]
+    for person in _chunk(task.seed, task.index, task.size, task.now):
+        subject = hasher(person.id_number)
+        if person.color is not None:
+            codes.append((subject, person.color, "seed", stamp, stamp, 3))
+        for code, name, day, risk in person.visits:
+            visited = days.get(day)
+            if visited is None:
+                visited = days[day] = task.forms.day(day)
+            travel.append((subject, code, visited, name, risk, stamp))
+        if person.card is not None:
+            cards.append((subject, person.card, stamp))
+    return out
 
 
 def seed_population(
@@ -79,21 +124,68 @@ def seed_population(
     *,
     count: int,
     seed: int,
-    on_person: Callable[[str, int], None] | None = None,
+    on_people: Callable[[int], None] | None = None,
+    processes: int | None = None,
 ) -> list[ImportReport]:
-    """Import codes, travel and cards for ``count`` people; ``on_person(kind, done)``."""
+    """Store codes, travel and cards for ``count`` people → a report per kind;
+    ``on_people(done)`` after each chunk. ``processes``: workers making people (default: one
+    per core; populations up to ``IN_PROCESS`` are made here)."""
     now = utcnow().replace(minute=0, second=0, microsecond=0)
-    stamp = now.isoformat()
-    reports = []
-    for kind in ("codes", "travel", "cards"):
+    writers = {kind: FeedWriter(engine, kind) for kind in KINDS}
+    forms = writers["codes"].forms
+    tasks = [
+        _Task(seed, start // CHUNK, min(CHUNK, count - start), now, pepper, forms)
+        for start in range(0, count, CHUNK)
+    ]
+    batch_rows = BATCH_ROWS.get(engine.dialect.name, 10_000)
+    reports = {kind: ImportReport(kind) for kind in KINDS}
+    # SQLite takes one writer at a time: its three kinds share one writer thread.
+    shared = None if writers["codes"].postgresql else ThreadPoolExecutor(1, "seed-writer")
+    pipelines = {kind: BatchPipeline(writers[kind], reports[kind], shared) for kind in KINDS}
+    pending: dict[str, list[Row]] = {kind: [] for kind in KINDS}
+    done = 0
+    try:
+        for task, made in zip(tasks, _made(tasks, processes, count), strict=True):
+            for kind, rows in made.items():
+                batch = pending[kind]
+                batch.extend(rows)
+                if len(batch) >= batch_rows:
+                    pipelines[kind].submit(batch)
+                    pending[kind] = []
+            done += task.size
+            if on_people is not None:
+                on_people(done)
+        for kind, batch in pending.items():
+            if batch:
+                pipelines[kind].submit(batch)
+        for pipeline in pipelines.values():
+            pipeline.wait()
+    finally:
+        for pipeline in pipelines.values():
+            pipeline.close()
+        if shared is not None:
+            shared.shutdown(wait=True)
+    return [reports[kind] for kind in KINDS]
 
-        def counted(kind: str = kind) -> Iterator[Person]:
-            for done, person in enumerate(people(count, seed, now), 1):
-                if on_person is not None and done % 10_000 == 0:
-                    on_person(kind, done)
-                yield person
 
-        reports.append(import_feed(engine, pepper, kind, _lines(kind, counted(), stamp)))
-        if on_person is not None:
-            on_person(kind, count)
-    return reports
+def _made(tasks: list[_Task], processes: int | None, count: int) -> Iterator[dict[str, list[Row]]]:
+    """Each task's rows, in task order; made in worker processes for a big population, with a
+    few tasks in flight per worker (the rows of the rest are not made before they are stored)."""
+    if count <= IN_PROCESS or processes == 0:
+        yield from map(_rows, tasks)
+        return
+    workers = processes or os.cpu_count() or 1
+    context = multiprocessing.get_context("spawn")  # no fork of a process with writer threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        inflight: deque[Future[dict[str, list[Row]]]] = deque()
+        queued = iter(tasks)
+        for task in queued:
+            inflight.append(pool.submit(_rows, task))
+            if len(inflight) >= 2 * workers:
+                break
+        while inflight:
+            made = inflight.popleft().result()
+            task = next(queued, None)
+            if task is not None:
+                inflight.append(pool.submit(_rows, task))
+            yield made

@@ -5,7 +5,7 @@ and ``PUT /v1/feeds/{kind}`` alike."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -99,7 +99,7 @@ def import_feed(
         batch_size = BATCH_ROWS.get(engine.dialect.name, 10_000)
     writer = FeedWriter(engine, kind)
     validate = validator(kind, pepper, now, writer.forms)
-    with _Pipeline(writer, report) as pipeline:
+    with BatchPipeline(writer, report) as pipeline:
         batch: list[tuple[Any, ...]] = []
         for line, values in parsed:
             try:
@@ -126,18 +126,23 @@ def import_feed(
     return report
 
 
-class _Pipeline:
+class BatchPipeline:
     """Writes one batch in a thread while the next is parsed: the database (or its driver,
-    which releases the GIL) and the parser then share the two cores instead of taking turns."""
+    which releases the GIL) and the parser then share the two cores instead of taking turns.
+    ``executor``: a writer thread shared with other pipelines (SQLite takes one writer at a
+    time); by default the pipeline has its own."""
 
-    def __init__(self, writer: FeedWriter, report: ImportReport) -> None:
+    def __init__(
+        self, writer: FeedWriter, report: ImportReport, executor: Executor | None = None
+    ) -> None:
         self.writer = writer
         self.report = report
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-writer")
+        self.own = executor is None
+        self.pool = executor or ThreadPoolExecutor(1, thread_name_prefix="feed-writer")
         self.pending: Future[int] | None = None
         self.pending_rows = 0
 
-    def __enter__(self) -> _Pipeline:
+    def __enter__(self) -> BatchPipeline:
         return self
 
     def submit(self, batch: list[tuple[Any, ...]]) -> None:
@@ -147,6 +152,7 @@ class _Pipeline:
         self.pending_rows = len(batch)
 
     def wait(self) -> None:
+        """Until the batch in flight is stored; its rows then count as accepted."""
         if self.pending is not None:
             try:
                 self.report.changed += self.pending.result()
@@ -155,12 +161,18 @@ class _Pipeline:
                     f"{exc}; the {self.report.accepted} rows before it are stored: import "
                     "the file again once the store is fixed (stored rows stay as they are)"
                 ) from None
+            finally:
+                self.pending = None
             self.report.accepted += self.pending_rows
-            self.pending = None
+
+    def close(self) -> None:
+        """Stop the writer thread (if the pipeline's own) once its batch is done."""
+        if self.own:
+            self.pool.shutdown(wait=True)
 
     def __exit__(self, *exc: object) -> None:
         try:
             if exc[0] is None:
                 self.wait()
         finally:
-            self.pool.shutdown(wait=True)
+            self.close()

@@ -21,7 +21,7 @@ revision copies every row and rebuilds the indexes while holding ``events`` excl
 uploads wait (kiosks keep them in their outbox) — run it in a quiet hour.
 
 Revision ID: 0121_event_partitions
-Revises: 0110_qr_cards
+Revises: 0120_subject_bytes
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0121_event_partitions"
-down_revision = "0110_qr_cards"
+down_revision = "0120_subject_bytes"
 branch_labels = None
 depends_on = None
 
