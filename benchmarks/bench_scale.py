@@ -6,7 +6,8 @@ One run measures, with ``wrk -t2 -cC`` (closed loop) on loopback:
 
 - a private nginx serving a static JSON file (its own config in a temp folder, free port): what
   this box can do over HTTP at all;
-- ``GET /healthz`` and ``POST /v1/verify`` (a Lua script rotating 2,000 real subjects) of
+- ``GET /healthz`` and ``POST /v1/verify`` (a Lua script rotating 20,000 people drawn from the
+  whole population) of
   ``yzt verifier serve`` with each ``--workers`` count, started exactly as ops start it;
 - ``POST /v1/events`` from ``--kiosks`` connections, ``--batch`` new events a request (ids
   unique across wrk threads and runs), reported as events stored per second.
@@ -19,13 +20,19 @@ other load on the box.
 ``--fleet`` instead runs ``--kiosks`` simulated kiosks (benchmarks/fleet_sim.py) against two
 replicas behind nginx, one SIGKILLed at half time, and checks every event was stored once.
 
+``--sizes 100000,10000000`` instead seeds a store of each population size (timing the seed),
+serves each with the largest ``--workers`` count, and measures ``POST /v1/verify`` on them in
+turn within each round: the rate at a province's 10^7 people against 10^5, same run, same server
+settings (issue 14).
+
 ``--stacks`` instead compares HTTP stacks on a bare FastAPI route (``bare_app``): uvicorn with
 h11 and asyncio, uvicorn with httptools and uvloop (what ``serve`` runs), and granian (when
 installed: ``pip install granian``), at each worker count.
 
     python -m benchmarks.bench_scale [--store sqlite|postgresql] [--people N] [--workers 1,2]
                                      [--seconds S] [--rounds R] [--connections C]
-                                     [--kiosks K] [--batch B] [--stacks | --fleet]
+                                     [--kiosks K] [--batch B]
+                                     [--stacks | --fleet | --sizes N,N]
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +101,10 @@ request = function()
 end
 """
 WARMUP_S = 5.0
+SUBJECTS = 20_000
+"""People a verify run rotates through, drawn from the whole population: more than the server's
+128 MB of shared buffers hold at 10^7 people, so a big store is not measured on a few hot
+pages."""
 """--fleet: the seconds in which 200 simulated kiosks open their outboxes and connections at once
 in one process; their taps count, their latencies are left out."""
 NGINX = """
@@ -278,14 +289,24 @@ class Prepared:
     bodies: list[str]
     verify_lua: Path
     events_lua: Path
+    seed_s: float
+    """How long ``yzt verifier seed`` took."""
 
 
 def prepare(
-    data: Path, url: str, people: int, batch: int, pool_size: int | None = None
+    data: Path,
+    url: str,
+    people: int,
+    batch: int,
+    pool_size: int | None = None,
+    subjects: int = SUBJECTS,
 ) -> Prepared:
     """A config on ``url`` without rate limits, a kiosk token, ``people`` seeded; returns the
-    config and the Lua scripts for /v1/verify and for /v1/events (``batch`` new events a
-    request, ids unique across threads and runs)."""
+    config and the Lua scripts for /v1/verify (``subjects`` people drawn from the whole
+    population) and for /v1/events (``batch`` new events a request, ids unique across threads
+    and runs)."""
+    from sqlalchemy import func, select
+
     from verifier.store import open_store
     from verifier.store.schema import health_codes
 
@@ -299,16 +320,19 @@ def prepare(
     kiosk = ["--role", "kiosk", "--kiosk-id", "bench", "--site", SITE]
     token = cli("token", "add", "--config", str(config), *kiosk).strip()
     print(f"seeding {people:,} people …", file=sys.stderr, flush=True)
+    started = time.monotonic()
     cli("seed", "--config", str(config), "--people", str(people))
+    seed_s = time.monotonic() - started
     engine = open_store(url)
     with engine.connect() as conn:
-        subjects = [r[0] for r in conn.execute(health_codes.select().limit(2000))]
+        drawn = select(health_codes.c.subject).order_by(func.random()).limit(subjects)
+        rotation = list(conn.execute(drawn).scalars())
     engine.dispose()
     card = {"card_type": "resident", "valid_from": "2020-01-01", "valid_until": None}
     card |= {"age_band": "60+", "id_number_valid": True}
     bodies = [
         json.dumps({"subject": s, "site": SITE, "event_id": f"bench-{i}", "card": card})
-        for i, s in enumerate(subjects)
+        for i, s in enumerate(rotation)
     ]
     script = data / "verify.lua"
     lua_bodies = ",".join(json.dumps(b) for b in bodies)
@@ -318,9 +342,9 @@ def prepare(
     event |= {"card_type": "resident", "age_band": "60+", "subject": "%s", "latency_ms": 12.5}
     events = data / "events.lua"
     fields = {"token": token, "template": json.dumps(json.dumps(event)), "batch": batch}
-    fields |= {"subjects": ",".join(json.dumps(s) for s in subjects), "run": secrets.token_hex(4)}
+    fields |= {"subjects": ",".join(json.dumps(s) for s in rotation), "run": secrets.token_hex(4)}
     events.write_text(EVENTS_LUA % fields)
-    return Prepared(config, token, bodies, script, events)
+    return Prepared(config, token, bodies, script, events, seed_s)
 
 
 def _now() -> str:
@@ -537,6 +561,51 @@ def fleet(args: argparse.Namespace, tmp: Path) -> None:
     print(f"  events stored {len(back.ids):,}: " + ("; ".join(problems) or "each exactly once"))
 
 
+def sizes(args: argparse.Namespace, tmp: Path) -> None:
+    """``POST /v1/verify`` at each ``--sizes`` population, each on a store and server of its
+    own, the sizes taking turns within each round."""
+    workers = max(args.workers)
+    runs: dict[int, list[Window]] = {}
+    seeded: dict[int, float] = {}
+    with ExitStack() as stack:
+        targets: dict[int, Target] = {}
+        for people in args.sizes:
+            data = tmp / f"data-{people}"
+            url = stack.enter_context(store(args.store, data))
+            ready = prepare(data, url, people, args.batch, args.pool_size)
+            seeded[people] = ready.seed_s
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            command = [*CLI, "serve", "--config", str(ready.config), "--host", "127.0.0.1"]
+            command += ["--port", str(port), "--workers", str(workers)]
+            log = tmp / f"serve-{people}.log"
+            pid = stack.enter_context(running(command, f"{base}/readyz", log, workers))
+            name = f"POST /v1/verify, {people:,} people"
+            targets[people] = Target(name, f"{base}/v1/verify", pid, ready.verify_lua)
+        for _ in range(args.rounds):
+            for people, target in targets.items():
+                window = wrk(
+                    target.url,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    server=target.server,
+                    lua=target.lua,
+                )
+                runs.setdefault(people, []).append(window)
+    print(
+        f"\nstore {args.store}, --workers {workers}; wrk -t2 -c{args.connections}, "
+        f"{args.rounds} rounds of {args.seconds} s per size, sizes in turn; medians"
+    )
+    for people, windows in runs.items():
+        print(f"  {summary(targets[people].name, windows)}  seeded in {seeded[people]:.1f} s")
+    smallest, *larger = args.sizes
+    for people in larger:
+        print(
+            f"verify at {people:,} / at {smallest:,} people = "
+            f"{ratio(runs[people], runs[smallest])}  (budget ≥ 90 %)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
@@ -551,11 +620,16 @@ def main() -> None:
     parser.add_argument("--stacks", action="store_true", help="compare HTTP stacks instead")
     parser.add_argument("--fleet", action="store_true", help="run the kiosk fleet instead")
     parser.add_argument("--fleet-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(n) for n in s.split(",")],
+        help="compare verify at these population sizes instead",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (make deps does)")
     with tempfile.TemporaryDirectory(prefix="yzt-bench-scale-") as tmp:
-        mode = fleet if args.fleet else stacks if args.stacks else serving
+        mode = fleet if args.fleet else stacks if args.stacks else sizes if args.sizes else serving
         mode(args, Path(tmp))
 
 
