@@ -126,11 +126,13 @@ def seed_population(
     seed: int,
     on_people: Callable[[int], None] | None = None,
     processes: int | None = None,
+    now: datetime | None = None,
 ) -> list[ImportReport]:
     """Store codes, travel and cards for ``count`` people → a report per kind;
-    ``on_people(done)`` after each chunk. ``processes``: workers making people (default: one
-    per core; populations up to ``IN_PROCESS`` are made here)."""
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    ``on_people(done)`` after each chunk. ``processes``: workers making people (0: none, all
+    made here; default: one per core, or none for populations up to ``IN_PROCESS``). Records
+    are stamped ``now`` (default: this hour)."""
+    now = now or utcnow().replace(minute=0, second=0, microsecond=0)
     writers = {kind: FeedWriter(engine, kind) for kind in KINDS}
     forms = writers["codes"].forms
     tasks = [
@@ -171,7 +173,7 @@ def seed_population(
 def _made(tasks: list[_Task], processes: int | None, count: int) -> Iterator[dict[str, list[Row]]]:
     """Each task's rows, in task order; made in worker processes for a big population, with a
     few tasks in flight per worker (the rows of the rest are not made before they are stored)."""
-    if count <= IN_PROCESS or processes == 0:
+    if processes == 0 or (processes is None and count <= IN_PROCESS):
         yield from map(_rows, tasks)
         return
     workers = processes or os.cpu_count() or 1
