@@ -22,8 +22,8 @@ replicas behind nginx, one SIGKILLed at half time, and checks every event was st
 
 ``--sizes 100000,10000000`` instead seeds a store of each population size (timing the seed),
 serves each with the largest ``--workers`` count, and measures ``POST /v1/verify`` on them in
-turn within each round: the rate at a province's 10^7 people against 10^5, same run, same server
-settings (issue 14).
+turn within each round, with the database backends' CPU per request on PostgreSQL: the rate at
+a province's 10^7 people against 10^5, same run, same server settings (issue 14).
 
 ``--stacks`` instead compares HTTP stacks on a bare FastAPI route (``bare_app``): uvicorn with
 h11 and asyncio, uvicorn with httptools and uvloop (what ``serve`` runs), and granian (when
@@ -564,16 +564,23 @@ def fleet(args: argparse.Namespace, tmp: Path) -> None:
 def sizes(args: argparse.Namespace, tmp: Path) -> None:
     """``POST /v1/verify`` at each ``--sizes`` population, each on a store and server of its
     own, the sizes taking turns within each round."""
+    from benchmarks.bench_import import server_cpu_s
+    from verifier.store.engine import make_engine
+
     workers = max(args.workers)
     runs: dict[int, list[Window]] = {}
     seeded: dict[int, float] = {}
+    database_us: dict[int, list[float]] = {}
     with ExitStack() as stack:
         targets: dict[int, Target] = {}
+        engines = {}
         for people in args.sizes:
             data = tmp / f"data-{people}"
             url = stack.enter_context(store(args.store, data))
             ready = prepare(data, url, people, args.batch, args.pool_size)
             seeded[people] = ready.seed_s
+            engines[people] = make_engine(url)
+            stack.callback(engines[people].dispose)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             command = [*CLI, "serve", "--config", str(ready.config), "--host", "127.0.0.1"]
@@ -584,6 +591,7 @@ def sizes(args: argparse.Namespace, tmp: Path) -> None:
             targets[people] = Target(name, f"{base}/v1/verify", pid, ready.verify_lua)
         for _ in range(args.rounds):
             for people, target in targets.items():
+                before = server_cpu_s(engines[people])
                 window = wrk(
                     target.url,
                     seconds=args.seconds,
@@ -591,13 +599,21 @@ def sizes(args: argparse.Namespace, tmp: Path) -> None:
                     server=target.server,
                     lua=target.lua,
                 )
+                spent = server_cpu_s(engines[people]) - before
                 runs.setdefault(people, []).append(window)
+                database_us.setdefault(people, []).append(
+                    spent / (window.rate * args.seconds) * 1e6
+                )
     print(
         f"\nstore {args.store}, --workers {workers}; wrk -t2 -c{args.connections}, "
         f"{args.rounds} rounds of {args.seconds} s per size, sizes in turn; medians"
     )
     for people, windows in runs.items():
-        print(f"  {summary(targets[people].name, windows)}  seeded in {seeded[people]:.1f} s")
+        database = statistics.median(database_us[people])
+        print(
+            f"  {summary(targets[people].name, windows)}  + {database:.0f} µs database CPU/req  "
+            f"seeded in {seeded[people]:.1f} s"
+        )
     smallest, *larger = args.sizes
     for people in larger:
         print(
