@@ -59,8 +59,11 @@ REGIONS = ("110105", "310104", "440106", "330106", "510107", "420106", "320102",
 
 
 def synthetic_id_number(rng: random.Random) -> str:
-    """A valid resident number for demos and benchmarks (random region, birth date, sequence)."""
-    year = rng.randint(1930, 2020)
-    head = f"{rng.choice(REGIONS)}{year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-    head += f"{rng.randint(0, 999):03d}"
+    """A valid resident number for demos and benchmarks (random region, birth date, sequence).
+    Drawn with ``random()`` rather than ``randint``/``choice`` (a tenth of the cost: the seed
+    makes 10^7 of these)."""
+    draw = rng.random
+    region = REGIONS[int(draw() * len(REGIONS))]
+    born = f"{1930 + int(draw() * 91)}{1 + int(draw() * 12):02d}{1 + int(draw() * 28):02d}"
+    head = f"{region}{born}{int(draw() * 1000):03d}"
     return head + check_digit(head)
