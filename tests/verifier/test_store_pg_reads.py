@@ -155,6 +155,8 @@ def test_verify_reads_from_the_standby_and_survives_either_server_stopping(
         wait_replayed(primary, standby)
 
         primary.stop()
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+        assert (ready.status_code, ready.json()["status"]) == (200, "reads only"), ready.text
         yellow_subject = subject_of(PEPPER, yellow)
         for _ in range(3):  # the token, then the facts, read from the standby
             assert code_reasons(verify(subject)) == ["CODE_RED"]

@@ -24,10 +24,17 @@ async def healthz() -> JSONResponse:
     "/readyz", summary="The store answers", responses={503: {"description": "The store does not"}}
 )
 async def readyz(services: ServicesDep) -> JSONResponse:
+    """Ready when the primary answers; with the primary down but a current replica of
+    ``[store] read_urls`` serving verify, still ready for kiosks (``reads only``: imports and
+    uploads wait for the primary) — a load balancer must not take away the verifies a standby
+    keeps answering."""
     try:
         await run_in_threadpool(ping, services.engine)
     except StoreError as exc:
-        return problem(503, str(exc))
+        reads = services.pg_facts
+        if reads is None or not any(r.state(reads.lag_max_s) == "current" for r in reads.replicas):
+            return problem(503, str(exc))
+        return JSONResponse({"status": "reads only", "detail": str(exc)})
     return JSONResponse({"status": "ready"})
 
 
