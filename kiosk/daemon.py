@@ -193,7 +193,9 @@ class KioskDaemon:
         from kiosk.qr.scanner import QrScanner
 
         try:
-            self._qr_codes = CodeReader(self.config.qr, self.offline.card_revoked)
+            self._qr_codes = CodeReader(
+                self.config.qr, self.offline.card_revoked, synced=self.offline.trust_list
+            )
         except QrSetupError as exc:
             raise KioskStartError(str(exc)) from None
         camera = self._person.camera if self._person is not None else None
@@ -334,12 +336,13 @@ class KioskDaemon:
     def _record(self, tap: Tap, name: str | None, started: float) -> None:
         """Outbox first, then what people see and hear.
 
-        A card without a readable identity has no subject, so it is counted here but not sent:
-        the verifier's events are keyed by subject.
+        A tap is sent when it names a holder (subject) or what was shown (card type: a health
+        certificate's event has ``hc1`` and no subject). A card without a readable identity has
+        neither, so it is counted here but not sent.
         """
         decision = tap.decision
         latency_ms = (time.perf_counter() - started) * 1000
-        if tap.subject is not None:
+        if tap.subject is not None or tap.card_type is not None:
             try:
                 self.outbox.add(self._event(tap, latency_ms))
             except sqlite3.Error as exc:  # a full or broken disk must not leave the elder waiting

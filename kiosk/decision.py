@@ -9,9 +9,12 @@ never DENY.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kiosk.cardcheck import CardCheck
+
+if TYPE_CHECKING:
+    from readers.qr import TrustList
 
 Verdict = Literal["PASS", "CHECK", "DENY"]
 Source = Literal["online", "cache", "risklist", "none"]
@@ -40,6 +43,9 @@ class OfflineDecider(Protocol):
         """Whether the local risk list marks this elder card revoked (``key``: its serial's
         ``readers.qr.yztcard.revocation_key``)."""
 
+    def trust_list(self) -> TrustList | None:
+        """The health-certificate trust list synced from the verifier; None before one."""
+
     def status(self) -> dict[str, Any]:
         """At least ``risklist`` {version, entries, age_s} for the status page."""
 
@@ -56,6 +62,9 @@ class NoOfflineData:
 
     def card_revoked(self, key: bytes) -> bool:
         return False
+
+    def trust_list(self) -> TrustList | None:
+        return None
 
     def status(self) -> dict[str, Any]:
         return {"risklist": {"version": None, "entries": None, "age_s": None}}

@@ -28,6 +28,8 @@ from verifier.console import fleet_page, session, stats_csv, stats_page
 from verifier.console.auth import SignInRequired, sign_in_redirect
 from verifier.console.templating import STATIC
 from verifier.policy import PolicyError, load_profiles
+from verifier.qrcards import routes as trustlist
+from verifier.qrcards.trustlist import TrustListServer
 from verifier.retention import purge_periodically
 from verifier.risklist import routes as risklist
 from verifier.risklist.publisher import Publisher
@@ -91,6 +93,9 @@ def build_services(config: VerifierConfig, engine: Engine | None = None) -> Serv
         reads=ReadEngines(
             [replica_engine(url) for url in read_urls], retry_s=store.replica_retry_s
         ),
+        trust_list=None
+        if config.qr.trust_list is None
+        else TrustListServer(config.qr.trust_list, publisher.key),
     )
 
 
@@ -172,6 +177,7 @@ def create_app(
         feeds,
         health,
         risklist,
+        trustlist,
         session,
         fleet_page,
         stats_page,

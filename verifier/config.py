@@ -155,6 +155,16 @@ class RisklistConfig(_Section):
     keep_versions: int = Field(1000, ge=1, description="deltas kept for kiosks that are behind")
 
 
+class QrConfig(_Section):
+    """Health-certificate signers this verifier serves to kiosks (docs/qr.md)."""
+
+    trust_list: Path | None = Field(
+        None,
+        description='{"certificates": [...]} served at GET /v1/trustlist, signed with the '
+        "risk-list key (re-read when the file changes)",
+    )
+
+
 class ServerConfig(_Section):
     """How ``serve`` listens, and its bounds for slow or too many clients (verifier/server.py)."""
 
@@ -203,6 +213,7 @@ class VerifierConfig(BaseSettings):
     server: ServerConfig = Field(default_factory=ServerConfig)
     risklist: RisklistConfig = Field(default_factory=RisklistConfig)
     fleet: FleetConfig = Field(default_factory=FleetConfig)
+    qr: QrConfig = Field(default_factory=QrConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -279,6 +290,7 @@ def _resolved(config: VerifierConfig, base: Path) -> VerifierConfig:
     config.privacy.pepper_file = absolute(config.privacy.pepper_file) or base / "pepper"
     config.store.password_file = absolute(config.store.password_file)
     config.policy.dir = absolute(config.policy.dir)
+    config.qr.trust_list = absolute(config.qr.trust_list)
     config.risklist.signing_key_file = (
         absolute(config.risklist.signing_key_file) or base / SIGNING_KEY_NAME
     )
@@ -346,6 +358,10 @@ outbox_pending_max = 100
 outbox_oldest_max_s = 600
 clock_drift_max_s = 30
 refresh_s = 15
+
+[qr]
+# health-certificate signers for kiosks (docs/qr.md), signed with the risk-list key when served
+# trust_list = "{data_dir / "dcc-trust.json"}"
 """
 
 

@@ -1,10 +1,12 @@
-"""``yzt kiosk sync`` (one risk-list sync now, with a progress bar) and ``yzt kiosk outbox``
-(the backlog of verdict events not yet uploaded). Problems are one plain line and exit 2; a list
-that synced but is past the freshness window (nobody publishes) says so and exits 1."""
+"""``yzt kiosk sync`` (one risk-list and trust-list sync now, with a progress bar) and ``yzt
+kiosk outbox`` (the backlog of verdict events not yet uploaded). Problems are one plain line and
+exit 2; a list that synced but is past the freshness window (nobody publishes) says so and exits
+1. The trust list's own trouble is a line of its own and fails nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,7 +41,7 @@ def sync(config: ConfigOption) -> None:
     """Fetch, verify and apply the verifier's signed risk list now."""
     settings = _config(config)
     try:
-        result, risklist = asyncio.run(_sync(settings))
+        result, risklist, trust = asyncio.run(_sync(settings))
     except (SyncError, RiskListError) as exc:
         err.print(f"error: {exc}", markup=False)
         err.print(
@@ -54,6 +56,7 @@ def sync(config: ConfigOption) -> None:
         f"({result.kind}, {how} {result.downloaded} bytes, signature verified).",
         highlight=False,
     )
+    _print_trust(trust)
     age = _ago(risklist["age_s"] or 0.0)
     if not risklist["fresh"]:
         out.print(
@@ -67,14 +70,30 @@ def sync(config: ConfigOption) -> None:
     out.print(f"Next: yzt kiosk run --config {config} keeps it in sync.", markup=False)
 
 
+def _print_trust(trust: dict[str, Any]) -> None:
+    """One line on the health-certificate trust list (it never fails the sync)."""
+    if trust["signers"] is not None:
+        issued = dt.datetime.fromtimestamp(trust["issued_at"], dt.UTC).isoformat(timespec="seconds")
+        out.print(
+            f"Trust list: {trust['signers']} certificate signers, issued {issued} "
+            "(signature verified).",
+            markup=False,
+        )
+    if trust["last_error"] is not None:
+        out.print(
+            f"Trust list not renewed, the one held is kept: {trust['last_error']}", markup=False
+        )
+
+
 def _ago(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
 
 
-async def _sync(settings: KioskConfig) -> tuple[SyncResult, dict[str, Any]]:
-    """The sync's result and the ``risklist`` status after it (age and freshness)."""
+async def _sync(settings: KioskConfig) -> tuple[SyncResult, dict[str, Any], dict[str, Any]]:
+    """The sync's result, the ``risklist`` status after it (age and freshness) and the trust
+    list's."""
     state = OfflineState.from_kiosk(settings)
     columns = (TextColumn("risk list"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     try:
@@ -83,7 +102,7 @@ async def _sync(settings: KioskConfig) -> tuple[SyncResult, dict[str, Any]]:
             result = await state.sync_now(
                 lambda done, total: progress.update(task, completed=done, total=total)
             )
-        return result, state.status()["risklist"]
+        return result, state.status()["risklist"], state.trust_status()
     finally:
         await state.aclose()
 

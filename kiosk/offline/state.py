@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,17 @@ from kiosk.offline.sync import (
     SyncResult,
     run_sync_once,
     sync_periodically,
+    sync_trust_list,
 )
+from kiosk.offline.trustlist import TrustListRefused, TrustListStore
+from readers.qr import TrustList
+
+log = logging.getLogger(__name__)
 
 
 class OfflineState:
-    """Files in ``data_dir``: results.sqlite3, risklist.sqlite3, risklist.fresh, risklist.part."""
+    """Files in ``data_dir``: results.sqlite3, risklist.sqlite3, risklist.fresh, risklist.part,
+    trustlist.signed."""
 
     def __init__(
         self,
@@ -53,6 +60,8 @@ class OfflineState:
         )
         self.risklist = RiskListStore(data_dir / "risklist.sqlite3")
         self.freshness = Freshness(data_dir / "risklist.fresh")
+        self.trust = TrustListStore(data_dir / "trustlist.signed", key)
+        self.trust_error: str | None = None
         self.clock = ClockDrift(config.clock_drift_alarm_s)
         self.decider = OfflineDecider(config, self.cache, self.risklist, self.freshness)
         self.client = httpx.AsyncClient(
@@ -104,6 +113,11 @@ class OfflineState:
         stale."""
         return bool(self.risklist.flags(key.hex()) & QR_REVOKED)
 
+    def trust_list(self) -> TrustList | None:
+        """The last good health-certificate trust list from the verifier; None before one."""
+        held = self.trust.current
+        return None if held is None else held.trust
+
     def remember(self, subject: str, verdict: str, reasons: tuple[str, ...] | list[str]) -> None:
         """Keep the verifier's online answer for offline reuse."""
         self.cache.remember(subject, verdict, reasons)
@@ -114,6 +128,7 @@ class OfflineState:
             return await self._sync_once(progress)
 
     async def _sync_once(self, progress: Progress | None) -> SyncResult:
+        await self._sync_trust_list()
         try:
             result = await run_sync_once(self.parts, progress)
         except (SyncError, RiskListError) as exc:
@@ -121,6 +136,27 @@ class OfflineState:
             raise
         self.last_error = None
         return result
+
+    async def _sync_trust_list(self) -> None:
+        """The trust list's part of a sync: its failure never fails the risk list's."""
+        try:
+            outcome, _ = await sync_trust_list(self.client, self.trust)
+        except (SyncError, TrustListRefused, OSError) as exc:
+            self.trust_error = str(exc)
+            log.warning("trust-list sync failed, keeping the list we have: %s", exc)
+            return
+        self.trust_error = None
+        log.debug("trust list %s", outcome)
+
+    def trust_status(self) -> dict[str, Any]:
+        """The held trust list for ``yzt kiosk sync``: when it was issued, how many signers,
+        and why the last sync did not renew it (None when it did)."""
+        held = self.trust.current
+        return {
+            "issued_at": None if held is None else held.issued_at,
+            "signers": None if held is None else len(held.trust),
+            "last_error": self.trust_error,
+        }
 
     def status(self) -> dict[str, Any]:
         """The ``risklist`` part of ``/api/status`` (+ cache and clock for the staff page):

@@ -9,6 +9,11 @@ one snapshot request (``since=0``). Each good sync updates the clock drift and m
 with the list's age at that moment: the answer's ``X-Server-Time`` (the verifier's clock; ``Date``
 when a proxy dropped it) minus the signed ``published_at`` of the version now held — so a list no
 publisher renewed keeps ageing although every sync succeeds.
+
+The health-certificate trust list comes along (``sync_trust_list``): ``GET /v1/trustlist`` with
+the held list's ETag as ``If-None-Match``; a new list is read up to its size cap, verified
+against the same pinned key and kept (trustlist.py). A 404 (the verifier serves none) keeps
+what the kiosk has, as does any failure.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.offline.clock import ClockDrift, parse_server_time
 from kiosk.offline.freshness import Freshness
 from kiosk.offline.risklist import GapError, ListInfo, RiskListError, RiskListStore, decode_all
+from kiosk.offline.trustlist import MAX_BYTES, SignedTrustList, TrustListRefused, TrustListStore
 
 Progress = Callable[[int, int | None], None]
 log = logging.getLogger(__name__)
@@ -147,6 +153,33 @@ async def _fetch(parts: SyncParts, since: int, progress: Progress | None) -> _Do
     except httpx.HTTPError as exc:
         raise SyncError(f"/v1/risklist: {type(exc).__name__}: {exc}") from None
     return _Download(parts.part.read_bytes(), kind, downloaded, resumed, server_now, answered_at)
+
+
+async def sync_trust_list(
+    client: httpx.AsyncClient, store: TrustListStore
+) -> tuple[str, SignedTrustList | None]:
+    """Fetch and keep the verifier's trust list → (``updated`` | ``current`` | ``not served``,
+    the list held now); SyncError or TrustListRefused with the held list unchanged."""
+    held = store.current
+    headers = {} if held is None else {"If-None-Match": held.etag}
+    try:
+        async with client.stream("GET", "/v1/trustlist", headers=headers) as answer:
+            if answer.status_code == 304 and held is not None:
+                return "current", held
+            if answer.status_code == 404:
+                return "not served", held
+            if answer.status_code != 200:
+                await answer.aread()
+                raise SyncError(f"/v1/trustlist: HTTP {answer.status_code}: {_detail(answer)}")
+            body = bytearray()
+            async for chunk in answer.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    raise TrustListRefused(f"trust list: more than {MAX_BYTES} bytes")
+    except httpx.HTTPError as exc:
+        raise SyncError(f"/v1/trustlist: {type(exc).__name__}: {exc}") from None
+    signed = await asyncio.to_thread(store.accept, bytes(body))
+    return "updated", signed
 
 
 def _resumable(part: Path, note: Path, since: int) -> str | None:

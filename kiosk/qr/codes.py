@@ -6,7 +6,9 @@ pipeline; everything else is decided here.
 - elder card refused → ``DecidedCode`` CHECK with QR_INVALID_SIGNATURE, QR_UNKNOWN_KEY,
   QR_EXPIRED or QR_REVOKED (source ``risklist`` for a revocation, else ``none``); a genuine card
   keeps its claims so the event carries the holder's subject.
-- ``HC1:`` health certificate → ``DecidedCode`` with the certificate's verdict and reasons.
+- ``HC1:`` health certificate → ``DecidedCode`` with the certificate's verdict and reasons,
+  checked against the trust list synced from the verifier (kiosk/offline/trustlist.py) once the
+  kiosk holds one, else against the ``[qr] trust_list`` file.
 - any other QR code (a shop's, a payment code) → ``None``: the kiosk ignores it.
 """
 
@@ -25,6 +27,9 @@ from readers.qr import QrError, TrustList, VerifyContext, load_trust_list
 from readers.qr.formats import find_format
 from readers.qr.result import QrResult
 from readers.qr.yztcard import YztCard, load_card_keys, read_card, revocation_key
+
+HC1_CARD_TYPE = "hc1"
+"""The event's ``card_type`` for a health certificate shown as a QR code."""
 
 
 class QrSetupError(Exception):
@@ -49,21 +54,27 @@ class DecidedCode:
 
     def as_tap(self) -> Tap:
         """The tap to record: a genuine card's holder, card type and age band go into the event;
-        without them the tap is counted on the kiosk but sends no event."""
+        a health certificate's event has card type ``hc1`` and nothing else of it (no subject,
+        no age band); a refused code of no trusted holder is counted on the kiosk but sends no
+        event."""
         card = self.card
+        if self.format == "hc1":
+            return Tap(str(uuid.uuid4()), self.decision, None, HC1_CARD_TYPE, None)
         if card is None:
             return Tap(str(uuid.uuid4()), self.decision, None, None, None)
         return Tap(str(uuid.uuid4()), self.decision, card.subject, card.card_type, card.age_band)
 
 
 class CodeReader:
-    """Verifies QR texts with the pinned card key, the trust list and the risk list."""
+    """Verifies QR texts with the pinned card key, the trust list (``synced`` from the verifier
+    when it gives one, else the ``[qr] trust_list`` file) and the risk list."""
 
     def __init__(
         self,
         config: QrConfig,
         revoked: Callable[[bytes], bool],
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        synced: Callable[[], TrustList | None] = lambda: None,
     ) -> None:
         self.card_keys = None if config.card_key_file is None else card_keys(config.card_key_file)
         self.trust_list = (
@@ -71,15 +82,17 @@ class CodeReader:
         )
         self._revoked = revoked
         self._now = now
+        self._synced = synced
 
     def read(self, text: str) -> CardCode | DecidedCode | None:
         """What to do with ``text``; None for a code of no format we verify."""
         known = find_format(text)
         if known is None:
             return None
+        synced = self._synced()
         context = VerifyContext(
             at=self._now(),
-            trust_list=self.trust_list,
+            trust_list=self.trust_list if synced is None else synced,
             public_key=self.card_keys,
             revoked=lambda serial: self._revoked(revocation_key(serial)),
         )

@@ -7,6 +7,9 @@ cluttered background) into an MJPG video that the kiosk daemon plays as its came
 2. A revoked card (``yzt verifier qr revoke``; the list synced): CHECK QR_REVOKED.
 3. The verifier SIGKILLed: another card of the same holder passes from the cache, a card of a
    red-code holder is refused from the risk list.
+4. A shared EU test certificate (HC1) shown to the camera, checked against the trust list the
+   kiosk synced from the verifier (it has none of its own): its verdict on the screen and one
+   event at the verifier with its CERT_ reasons, card type ``hc1`` and no subject.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from dcc_case import trust_json, write_picture
 from kiosktools import PEPPER, write_config
-from qrcam import held_up, write_video
+from qrcam import held_up, photograph, write_video
 from sqlalchemy import Engine, select
 from verifier_helpers import serving_process
 
@@ -103,14 +107,19 @@ class Rig:
             return list(conn.execute(select(events)))
 
 
-def prepare_verifier(folder: Path) -> tuple[Path, Engine]:
-    """Config and pepper (the kiosk's), both key pairs, a green and a red holder."""
+def prepare_verifier(folder: Path, trust: bytes | None = None) -> tuple[Path, Engine]:
+    """Config and pepper (the kiosk's), both key pairs, a green and a red holder; ``trust`` is
+    served to kiosks as the verifier's ``[qr] trust_list``."""
     folder.mkdir()
     (folder / "pepper").write_bytes(PEPPER)
     (folder / "pepper").chmod(0o600)
     config = folder / "verifier.toml"
+    qr = ""
+    if trust is not None:
+        (folder / "dcc-trust.json").write_bytes(trust)
+        qr = '\n[qr]\ntrust_list = "dcc-trust.json"\n'
     config.write_text(
-        f'[store]\nurl = "sqlite:///{folder / "v.db"}"\n\n[privacy]\npepper_file = "pepper"\n'
+        f'[store]\nurl = "sqlite:///{folder / "v.db"}"\n\n[privacy]\npepper_file = "pepper"\n{qr}'
     )
     yzt_verifier("keys", "init", "--config", str(config))
     engine = open_store(f"sqlite:///{folder / 'v.db'}")
@@ -124,8 +133,8 @@ def prepare_verifier(folder: Path) -> tuple[Path, Engine]:
 
 
 @asynccontextmanager
-async def running(folder: Path) -> AsyncIterator[Rig]:
-    config, engine = prepare_verifier(folder / "verifier")
+async def running(folder: Path, trust: bytes | None = None) -> AsyncIterator[Rig]:
+    config, engine = prepare_verifier(folder / "verifier", trust)
     token = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
     video = folder / "camera.avi"
     sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
@@ -216,3 +225,32 @@ async def test_printed_cards_through_the_camera_online_revoked_and_offline(tmp_p
             "offline verdict from the risk list",
         )
         assert (listed["verdict"], listed["reasons"]) == ("DENY", ["CODE_RED", "QR_VALID"])
+
+
+async def test_health_certificate_checked_with_the_synced_trust_list_sends_one_event(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, trust=trust_json()) as rig:
+        picture = write_picture(tmp_path / "hc1.png")
+        scene = [photograph(None, seed=s) for s in range(6)]
+        shown = [
+            photograph(picture, seed=200 + s, width=300, angle=2, blur=0.6, quality=90)
+            for s in range(24)
+        ]
+        write_video(rig.video, scene + shown)
+        screen = await rig.screen_until(has("CERT_EXPIRED"), "verdict for the certificate")
+        # signature valid with the synced list (CERT_UNKNOWN_KEY otherwise); expired by now
+        assert (screen["verdict"], screen["reasons"], screen["source"]) == (
+            "CHECK",
+            ["CERT_EXPIRED"],
+            "none",
+        )
+        end = time.monotonic() + 60
+        while await rig.metric_value("yzt_kiosk_qr_frames_total") < 60:
+            assert time.monotonic() < end, "the camera stopped giving frames"
+            await asyncio.sleep(0.1)  # the code stays in view through several loops of the clip
+        await rig.kiosk.uploader.flush()
+        assert rig.kiosk.outbox.pending() == 0
+        (event,) = rig.stored_events()  # one code held up is one event
+        assert (event.verdict, event.reasons, event.source) == ("CHECK", ["CERT_EXPIRED"], "none")
+        assert (event.subject, event.card_type, event.age_band) == (None, "hc1", "unknown")

@@ -16,6 +16,7 @@ from verifier.api.limits import FailedAuth, RateLimiter, address_key
 from verifier.api.metrics import Metrics
 from verifier.config import VerifierConfig
 from verifier.policy import Profile
+from verifier.qrcards.trustlist import TrustListServer
 from verifier.risklist.publisher import Publisher
 from verifier.store.people import SqliteFacts
 from verifier.store.pg_reads import PgReads
@@ -42,6 +43,8 @@ class Services:
     pg_facts: PgReads | None = None
     reads: ReadEngines | None = None
     """Where token lookups go: the primary, then the replicas (``engine`` alone when None)."""
+    trust_list: TrustListServer | None = None
+    """The ``[qr] trust_list`` file signed for kiosks; None when none is configured."""
 
     def profile_for(self, site: str) -> Profile:
         """The site's profile, else the configured default."""

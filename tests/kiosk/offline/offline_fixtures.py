@@ -51,7 +51,7 @@ def live_verifier(tmp_path: Path) -> Iterator[LiveVerifier]:
         time.sleep(0.02)
     host, port = sock.getsockname()
     token = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
-    yield LiveVerifier(f"http://{host}:{port}", engine, token, key, public)
+    yield LiveVerifier(f"http://{host}:{port}", engine, token, key, public, app.state.services)
     server.should_exit = True
     thread.join(10)
     engine.dispose()

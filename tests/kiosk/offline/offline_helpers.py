@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
+from verifier.api.deps import Services
+from verifier.qrcards.trustlist import TrustListServer
 from verifier.risklist.build import Published, publish
 from verifier.store.schema import health_codes
 
@@ -30,6 +33,17 @@ class LiveVerifier:
     token: str
     key: Ed25519PrivateKey
     public_key_file: Path
+    services: Services
+
+    def serve_trust_list(self, document: bytes, *, issued_at: float | None = None) -> Path:
+        """Serve ``document`` at /v1/trustlist as ``[qr] trust_list`` would, signed with the
+        risk-list key; ``issued_at`` sets the file's modification time (ops replacing it)."""
+        path = self.public_key_file.with_name("dcc-trust.json")
+        path.write_bytes(document)
+        if issued_at is not None:
+            os.utime(path, (issued_at, issued_at))
+        self.services.trust_list = TrustListServer(path, self.key)
+        return path
 
     def set_codes(self, colors: dict[int, str]) -> None:
         with self.engine.begin() as conn:
