@@ -6,24 +6,18 @@ On SQLite the revision changes nothing."""
 from __future__ import annotations
 
 import importlib
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic import command
-from conftest import in_ci
 from sqlalchemy import Engine
 
-from verifier.store.engine import alembic_config, make_engine
+from verifier.store.engine import alembic_config
 from verifier.store.events import record_events, recount_tallies
 from verifier.store.partitions import partition_days
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+pytest_plugins = ("verifier_fixtures",)
 REVISION = importlib.import_module("verifier.migrations.versions.0121_event_partitions")
 BEFORE = REVISION.down_revision
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -40,29 +34,6 @@ INDEXES = {
     "ix_events_day_latency_ms",
     "ix_events_latency_ms_day_site",
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own (no revision applied yet)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    name = f"yzt_m_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        if in_ci():
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
-    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def tap(n: int) -> dict[str, Any]:

@@ -25,11 +25,10 @@ from verifier.store.tokens import add_token
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A database of its own for this session, dropped at the end; skipped without PostgreSQL
-    except under CI, where it must run."""
-    name = f"yzt_t_{secrets.token_hex(4)}"
+def new_database(prefix: str) -> str:
+    """A new empty PostgreSQL database's name; skips the test without PostgreSQL, except under
+    CI, where it must run."""
+    name = f"{prefix}{secrets.token_hex(4)}"
     try:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -37,11 +36,22 @@ def pg_url() -> Iterator[str]:
         if in_ci():
             pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
         pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database of its own for this session, dropped at the end."""
+    name = new_database("yzt_t_")
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     open_store(url).dispose()
     yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -67,19 +77,11 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         yield engine
         engine.dispose()
         return
-    name = f"yzt_m_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        if in_ci():
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc}")
+    name = new_database("yzt_m_")
     engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
     yield engine
     engine.dispose()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(name)
 
 
 @pytest.fixture
