@@ -10,7 +10,9 @@ at rank r = ⌈0.95·n⌉ (1-based) — always a latency that was measured, and 
 PostgreSQL (integer arithmetic only). n comes from the tallies; the value is then the
 (n − r + 1)-th slowest, read from an index on latency from the slow end, so a group costs its
 slowest 5 % and not a sort of all its events. (n and the read are two statements: a tap stored
-between them moves that p95 by at most one rank, for that one answer.)
+between them moves that p95 by at most one rank, for that one answer.) The stats read most of
+their p95s without even that: verifier/store/p95.py keeps the groups' values and finds the
+window's in one bucket of ``event_latencies``, a histogram kept in step here like the tallies.
 
 On PostgreSQL ``events`` is partitioned by ``day`` (verifier/store/partitions.py, revision
 0121), and a unique key must hold the partition key: an event is stored once per (event_id,

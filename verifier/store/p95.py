@@ -21,6 +21,7 @@ cannot slip between the check and the write.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,11 +39,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from verifier.store.events import latency_p95, slower_than_p95, unindexed
 from verifier.store.latency import bucket_bounds
 from verifier.store.schema import event_latencies, event_p95s, event_tallies, events
 
+log = logging.getLogger("verifier.store")
 ALL_SITES = ""
 """The ``site`` of a whole day's group (a site name has at least one character)."""
 
@@ -83,11 +86,20 @@ def _read(engine: Engine, sizes: Mapping[Any, int], by: tuple[str, ...]) -> dict
 
 def store_p95s(engine: Engine, computed: list[tuple[Group, int, float]]) -> None:
     """Cache each (group, n, p95) whose tallies still count n timed events, holding those tally
-    rows until the write commits."""
+    rows until the write commits. Only a cache: if the write loses a deadlock to the purge
+    (which deletes tally rows of the oldest days) or SQLite stays busy, the answer stands and
+    the next one caches."""
     if not computed:
         return
-    t = event_tallies.c
     rows = [{"g_day": g[0], "g_site": g[1], "g_timed": n, "g_p95": v} for g, n, v in computed]
+    try:
+        _store(engine, rows)
+    except OperationalError as exc:
+        log.warning("stats: p95s not cached this time: %s", str(exc.orig).splitlines()[0])
+
+
+def _store(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    t = event_tallies.c
     with engine.begin() as conn:
         for whole_day in (False, True):
             batch = [row for row in rows if (row["g_site"] == ALL_SITES) == whole_day]
