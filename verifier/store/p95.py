@@ -66,18 +66,16 @@ def group_p95s(engine: Engine, groups: Mapping[Group, int]) -> dict[Group, float
         found = {(r.day, r.site): (r.timed, r.p95_ms) for r in conn.execute(cached)}
     answer = {g: found[g][1] for g, n in wanted.items() if found.get(g, (None,))[0] == n}
     misses = {g: n for g, n in wanted.items() if g not in answer}
-    read = _read(engine, {g: n for g, n in misses.items() if g[1] != ALL_SITES}, ("day", "site"))
-    read |= {
-        (day, ALL_SITES): value
-        for (day,), value in _read(
-            engine, {(g[0],): n for g, n in misses.items() if g[1] == ALL_SITES}, ("day",)
-        ).items()
-    }
+    cells = {g: n for g, n in misses.items() if g[1] != ALL_SITES}
+    whole_days = {(g[0],): n for g, n in misses.items() if g[1] == ALL_SITES}
+    read = _read(engine, cells, ("day", "site"))
+    read |= {(day, ALL_SITES): v for (day,), v in _read(engine, whole_days, ("day",)).items()}
     store_p95s(engine, [(group, misses[group], value) for group, value in read.items()])
     return answer | read
 
 
 def _read(engine: Engine, sizes: Mapping[Any, int], by: tuple[str, ...]) -> dict[Any, float]:
+    """The groups' p95s read from the events, within the days they span."""
     if not sizes:
         return {}
     days = [key[0] for key in sizes]
