@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event, func, select, text
 
 from verifier.store import open_store
 from verifier.store.events import latency_p95, purge_events, record_events
+from verifier.store.p95 import window_p95
 from verifier.store.partitions import (
     AHEAD_DAYS,
     ensure_ahead,
@@ -27,7 +28,7 @@ from verifier.store.partitions import (
     partition_days,
     partition_name,
 )
-from verifier.store.schema import event_tallies, events
+from verifier.store.schema import event_latencies, event_tallies, events
 
 pytest_plugins = ("verifier_fixtures",)
 
@@ -62,7 +63,7 @@ def pg(pg_url: str) -> Iterator[Engine]:
     with engine.begin() as conn:
         for gone in partition_days(conn):
             conn.execute(text(f"DROP TABLE {partition_name(gone)}"))
-        conn.execute(text("TRUNCATE event_tallies"))
+        conn.execute(text("TRUNCATE event_tallies, event_latencies, event_p95s"))
     yield engine
     engine.dispose()
 
@@ -130,7 +131,8 @@ def test_replicas_making_the_same_partitions_at_once_all_succeed(pg: Engine) -> 
 
 def test_the_purge_drops_whole_days_and_their_tallies(pg: Engine) -> None:
     """Retention 30 days at 08:00: the days before the cutoff's date go whole, with their
-    tallies, counted; the cutoff's own day stays whole until the next date."""
+    tallies and latency buckets, counted; the cutoff's own day stays whole until the next
+    date."""
     taps = [tap(f"ev-{n}-{h}", NOW - timedelta(days=n, hours=h)) for n in range(36) for h in (0, 7)]
     record_events(pg, taps)
     cutoff = NOW - timedelta(days=30)
@@ -141,6 +143,9 @@ def test_the_purge_drops_whole_days_and_their_tallies(pg: Engine) -> None:
         kept = conn.execute(select(events.c.at).order_by(events.c.at)).scalars().first()
     assert kept is not None and kept < cutoff, "the cutoff's day keeps its early taps"
     assert stored(pg) == (62, 62)
+    with pg.connect() as conn:
+        bucketed = select(func.sum(event_latencies.c.events), func.min(event_latencies.c.day))
+        assert tuple(conn.execute(bucketed).one()) == (62, cutoff.date().isoformat())
     assert purge_events(pg, days=30, now=NOW) == 0
 
 
@@ -185,13 +190,16 @@ def explain(engine: Engine, statement: str, params: dict[str, Any], generic: boo
 def pg_type(value: Any) -> str:
     if isinstance(value, list):
         return pg_type(value[0]) + "[]"
+    if isinstance(value, float):
+        return "double precision"
     return "bigint" if isinstance(value, int) else "text"
 
 
 @pytest.mark.parametrize("generic", [False, True], ids=["custom-plan", "generic-plan"])
 def test_the_stats_queries_read_only_the_windows_partitions(pg: Engine, generic: bool) -> None:
-    """Ten days of taps at two sites; the three p95 reads of a three-day window (per day and
-    site, per day, overall) scan no partition outside the window."""
+    """Ten days of taps at two sites; the p95 reads of a three-day window (per day and site and
+    per day as a cache miss reads them, overall as the window's bucket is read) scan no
+    partition outside the window."""
     taps = [
         tap(f"ev-{d}-{n}", NOW - timedelta(days=d, minutes=n), ("a", "b")[n % 2], float(n))
         for d in range(10)
@@ -210,9 +218,10 @@ def test_the_stats_queries_read_only_the_windows_partitions(pg: Engine, generic:
     try:
         for by in (("day", "site"), ("day",), ()):
             assert latency_p95(pg, by=by, **window)
+        assert window_p95(pg, site=None, **window) is not None
     finally:
         event.remove(pg, "before_cursor_execute", capture)
-    assert len(captured) == 3
+    assert len(captured) == 4
     for statement, params in captured:
         reads = plan_reads(explain(pg, statement, params, generic))
         assert set(reads) <= inside, json.dumps(reads)

@@ -21,7 +21,8 @@ from fastapi.responses import JSONResponse, Response
 from verifier.api.clock import ClockWindow
 from verifier.api.deps import Services, ServicesDep, StaffAuth, scoped_site
 from verifier.config import VerifierConfig
-from verifier.store.events import count_events, day_site_counts, event_counts, latency_p95
+from verifier.store.events import count_events, day_site_counts, event_counts
+from verifier.store.p95 import ALL_SITES, group_p95s, window_p95
 from verifier.timeutil import utcnow
 
 router = APIRouter(tags=["staff"])
@@ -111,36 +112,32 @@ def _with_shares(tallies: dict[str, int], p95: float | None) -> dict[str, Any]:
 def stats_view(services: Services, *, window: Window, site: str | None) -> StatsView:
     """Counts per day × site from one grouped read of the tallies, summed into days and
     totals; p95 per day × site, per day and overall (a percentile cannot be summed from smaller
-    groups; at one site a day is its one cell), each group's n summed from the same read."""
+    groups; at one site a day is its one cell): the first two mostly cached, each group's n
+    summed from the same read, the overall one from the latency histogram
+    (verifier/store/p95.py)."""
     engine = services.engine
     where = {"since_day": window.since, "until_day": window.until, "site": site}
     cells = day_site_counts(engine, **where)
-    days: dict[tuple[str, ...], dict[str, int]] = {}
+    days: dict[str, dict[str, int]] = {}
     total = dict.fromkeys((*TALLIES, "timed"), 0)
     for cell in cells:
-        day = days.setdefault((cell["day"],), dict.fromkeys((*TALLIES, "timed"), 0))
+        day = days.setdefault(cell["day"], dict.fromkeys((*TALLIES, "timed"), 0))
         for name in (*TALLIES, "timed"):
             day[name] += cell[name]
             total[name] += cell[name]
-    p95_cell = latency_p95(
-        engine,
-        by=("day", "site"),
-        sizes={(c["day"], c["site"]): c["timed"] for c in cells},
-        **where,
-    )
-    p95_day = (
-        {(day,): p95 for (day, _site), p95 in p95_cell.items()}
-        if site is not None
-        else latency_p95(
-            engine, by=("day",), sizes={k: d["timed"] for k, d in days.items()}, **where
-        )
-    )
-    p95_all = latency_p95(engine, sizes={(): total["timed"]}, **where).get(())
+    groups = {(c["day"], c["site"]): c["timed"] for c in cells}
+    if site is None:
+        groups |= {(day, ALL_SITES): d["timed"] for day, d in days.items()}
+    p95s = group_p95s(engine, groups)
+    p95_all = window_p95(engine, **where)
     rows = [
-        {"day": c["day"], "site": c["site"], **_with_shares(c, p95_cell.get((c["day"], c["site"])))}
+        {"day": c["day"], "site": c["site"], **_with_shares(c, p95s.get((c["day"], c["site"])))}
         for c in cells
     ]
-    per_day = [{"day": day, **_with_shares(d, p95_day.get((day,)))} for (day,), d in days.items()]
+    per_day = [
+        {"day": day, **_with_shares(d, p95s.get((day, site or ALL_SITES)))}
+        for day, d in days.items()
+    ]
     return StatsView(window, site, rows, per_day, _with_shares(total, p95_all))
 
 

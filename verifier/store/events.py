@@ -10,7 +10,9 @@ at rank r = ⌈0.95·n⌉ (1-based) — always a latency that was measured, and 
 PostgreSQL (integer arithmetic only). n comes from the tallies; the value is then the
 (n − r + 1)-th slowest, read from an index on latency from the slow end, so a group costs its
 slowest 5 % and not a sort of all its events. (n and the read are two statements: a tap stored
-between them moves that p95 by at most one rank, for that one answer.)
+between them moves that p95 by at most one rank, for that one answer.) The stats read most of
+their p95s without even that: verifier/store/p95.py keeps the groups' values and finds the
+window's in one bucket of ``event_latencies``, a histogram kept in step here like the tallies.
 
 On PostgreSQL ``events`` is partitioned by ``day`` (verifier/store/partitions.py, revision
 0121), and a unique key must hold the partition key: an event is stored once per (event_id,
@@ -49,12 +51,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from verifier.store.latency import bucket_sql, latency_bucket
 from verifier.store.partitions import (
     drop_partitions_before,
     ensure_partitions,
     is_missing_partition,
 )
-from verifier.store.schema import event_tallies, events
+from verifier.store.schema import event_latencies, event_p95s, event_tallies, events
 from verifier.timeutil import utcnow
 
 UNKNOWN = "unknown"  # card type / age band of a tap whose card could not be read
@@ -122,15 +125,21 @@ PG_INSERT = text(
         FROM new GROUP BY {_KEY} ORDER BY {_KEY}
         ON CONFLICT ({_KEY}) DO UPDATE SET
         {", ".join(f"{n} = event_tallies.{n} + excluded.{n}" for n in TALLY_COUNTS)}
+    ), bucketed AS (
+        INSERT INTO event_latencies (day, site, bucket, events)
+        SELECT day, site, {bucket_sql("latency_ms", "postgresql")}, count(*)
+        FROM new WHERE latency_ms IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, site, bucket) DO UPDATE SET
+        events = event_latencies.events + excluded.events
     )
     SELECT count(*) FROM new
     """
 )
 """One round trip for a whole batch on PostgreSQL: the batch as one JSON parameter (rendered
 by pydantic-core: far cheaper than adapting thirteen arrays), the new events inserted, their
-tallies added in key order (two writers lock tally rows in the same order), the count of new
-events returned. A row-per-parameter-set insert with RETURNING stored 7,800 events/s from one
-writer; this stores about 40,000 (docs/performance.md)."""
+tallies and latency buckets added in key order (two writers lock those rows in the same
+order), the count of new events returned. A row-per-parameter-set insert with RETURNING stored
+7,800 events/s from one writer; this stores about 40,000 (docs/performance.md)."""
 
 
 def _insert_postgresql(engine: Engine, rows: list[dict[str, Any]]) -> int:
@@ -151,39 +160,54 @@ def _insert_postgresql(engine: Engine, rows: list[dict[str, Any]]) -> int:
 
 def _add_tallies(conn: Connection, rows: Sequence[Any], *, sign: int) -> None:
     """Count ``rows`` (mappings with the tally key, ``source`` and ``latency_ms``) into the
-    tallies (``sign`` 1) or out of them (-1): one upsert adding signed counts, in key order so
-    that two writers lock tally rows in the same order; rows counted down to 0 go."""
+    tallies and latency buckets (``sign`` 1) or out of them (-1): one upsert each adding signed
+    counts, in key order so that two writers lock rows in the same order; rows counted down to
+    0 go."""
     changes: dict[Key, list[int]] = {}
+    buckets: dict[tuple[str, str, int], int] = {}
     for row in rows:
         counts = changes.setdefault(tuple(row[name] for name in TALLY_KEY), [0, 0, 0])
         counts[0] += sign
         counts[1] += sign * (row["source"] != "online")
-        counts[2] += sign * (row.get("latency_ms") is not None)
+        if row.get("latency_ms") is not None:
+            counts[2] += sign
+            bucket = (row["day"], row["site"], latency_bucket(row["latency_ms"]))
+            buckets[bucket] = buckets.get(bucket, 0) + sign
     if not changes:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    add = dialect.insert(event_tallies)
-    t = event_tallies.c
-    add = add.on_conflict_do_update(
-        index_elements=list(TALLY_KEY),
-        set_={name: t[name] + add.excluded[name] for name in TALLY_COUNTS},
-    )
-    conn.execute(
-        add,
-        [
-            dict(zip((*TALLY_KEY, *TALLY_COUNTS), (*key, *counts), strict=True))
-            for key, counts in sorted(changes.items())
-        ],
-    )
+    tallies = [(*key, *counts) for key, counts in sorted(changes.items())]
+    _upsert_adding(conn, event_tallies, TALLY_KEY, tallies)
+    latencies = [(*key, n) for key, n in sorted(buckets.items())]
+    _upsert_adding(conn, event_latencies, ("day", "site", "bucket"), latencies)
     if sign < 0:
-        conn.execute(delete(event_tallies).where(t.events <= 0))
+        conn.execute(delete(event_tallies).where(event_tallies.c.events <= 0))
+        conn.execute(delete(event_latencies).where(event_latencies.c.events <= 0))
+
+
+def _upsert_adding(
+    conn: Connection, table: Any, key: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Rows of ``table`` (the ``key`` columns, then the counted ones) added to the counts
+    stored under their key, or inserted."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    add = dialect.insert(table)
+    names = [c.name for c in table.c]
+    counts = [name for name in names if name not in key]
+    add = add.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + add.excluded[name] for name in counts},
+    )
+    conn.execute(add, [dict(zip((*key, *counts), row, strict=True)) for row in rows])
 
 
 def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> int:
-    """Delete events older than ``days`` and count them out of the tallies; how many went.
-    PostgreSQL drops whole days: the partitions of the days before the cutoff's date (UTC) and
-    their tally rows, in one transaction, counted from the tallies; the cutoff's own day stays
-    until the next date (docs/stats.md). SQLite deletes the rows older than the cutoff."""
+    """Delete events older than ``days`` and count them out of the tallies and latency buckets;
+    the cached p95s of their days go. How many events went. PostgreSQL drops whole days: the
+    partitions of the days before the cutoff's date (UTC) and their rows in the other tables,
+    in one transaction, counted from the tallies; the cutoff's own day stays until the next date
+    (docs/stats.md). SQLite deletes the rows older than the cutoff."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     if engine.dialect.name == "postgresql":
         return _drop_days_before(engine, cutoff.date().isoformat())
@@ -192,29 +216,46 @@ def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> i
         gone = delete(events).where(events.c.at < cutoff).returning(*columns)
         rows = conn.execute(gone).mappings().all()
         _add_tallies(conn, rows, sign=-1)
+        days = sorted({row["day"] for row in rows})
+        conn.execute(delete(event_p95s).where(event_p95s.c.day.in_(days)))
     return len(rows)
 
 
 def _drop_days_before(engine: Engine, day: str) -> int:
     """The partitions go first: that takes the lock on ``events`` every upload needs, so no
-    tally of those days can change before the transaction ends."""
+    tally of those days can change before the transaction ends. The cached p95s go after the
+    tallies, whose rows a p95 being cached holds (``store_p95s``): one cached from before the
+    purge is committed by then, and goes too."""
     counts = (
         delete(event_tallies).where(event_tallies.c.day < day).returning(event_tallies.c.events)
     )
     with engine.begin() as conn:
         drop_partitions_before(conn, day)
-        return sum(conn.execute(counts).scalars())
+        gone = sum(conn.execute(counts).scalars())
+        conn.execute(delete(event_latencies).where(event_latencies.c.day < day))
+        conn.execute(delete(event_p95s).where(event_p95s.c.day < day))
+        return gone
 
 
 def recount_tallies(engine: Engine) -> None:
-    """Count the tallies afresh from the events, for a bulk load that went around
-    ``record_events`` (the benchmark's ``COPY``)."""
+    """Count the tallies and latency buckets afresh from the events, and forget the cached
+    p95s, for a bulk load that went around ``record_events`` (the benchmark's ``COPY``)."""
     key = [events.c[name] for name in TALLY_KEY]
     offline = func.sum(case((events.c.source == "online", 0), else_=1))
     counted = select(*key, func.count(), offline, func.count(events.c.latency_ms)).group_by(*key)
     with engine.begin() as conn:
         conn.execute(delete(event_tallies))
         conn.execute(insert(event_tallies).from_select([*TALLY_KEY, *TALLY_COUNTS], counted))
+        conn.execute(delete(event_latencies))
+        conn.execute(delete(event_p95s))
+        bucket = bucket_sql("latency_ms", conn.dialect.name)
+        conn.execute(
+            text(
+                "INSERT INTO event_latencies (day, site, bucket, events) "
+                f"SELECT day, site, bucket, count(*) FROM (SELECT day, site, {bucket} AS bucket "
+                "FROM events WHERE latency_ms IS NOT NULL) AS timed GROUP BY day, site, bucket"
+            )
+        )
 
 
 def _window(
@@ -336,7 +377,7 @@ def latency_p95(
                 .group_by(*group)
             )
             sizes = {tuple(row[:-1]): int(row[-1] or 0) for row in conn.execute(counted)}
-        skips = [(key, _slower_than_p95(n)) for key, n in sizes.items() if n > 0]
+        skips = [(key, slower_than_p95(n)) for key, n in sizes.items() if n > 0]
         if not skips:
             return {}
         where = [events.c.latency_ms.is_not(None)]
@@ -344,7 +385,7 @@ def latency_p95(
         # sort every latency, so the day gets SQLite's unary + (sqlite.org/optoverview.html:
         # "disqualifying WHERE clause terms"); PostgreSQL plans from its statistics and needs
         # the bare column to see that the window holds most events
-        day = events.c.day if conn.dialect.name == "postgresql" else _unindexed(events.c.day)
+        day = events.c.day if conn.dialect.name == "postgresql" else unindexed(events.c.day)
         if since_day is not None:
             where.append(day >= since_day)
         if until_day is not None:
@@ -359,12 +400,12 @@ def latency_p95(
         return _slowest_one_by_one(conn, by, skips, where)
 
 
-def _unindexed(day: ColumnElement[str]) -> ColumnElement[str]:
+def unindexed(day: ColumnElement[str]) -> ColumnElement[str]:
     """``+day``: the same value, which SQLite will not look up in an index."""
     return UnaryExpression(day, operator=custom_op("+"), type_=String())
 
 
-def _slower_than_p95(n: int) -> int:
+def slower_than_p95(n: int) -> int:
     """How many of n latencies are slower than the nearest-rank p95: n − ⌈95·n/100⌉."""
     return n - (95 * n + 99) // 100
 

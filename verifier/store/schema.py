@@ -125,6 +125,32 @@ event_tallies = Table(
 other than ``online``; ``timed``: with a latency), kept in step with ``events`` in the same
 transaction: the stats read these few rows instead of counting 10^6 events."""
 
+event_latencies = Table(
+    "event_latencies",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("site", String(64), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""How many events of a day and site have a latency in each bucket (verifier/store/latency.py),
+kept in step with ``events`` like ``event_tallies``: a window's p95 is found in one bucket and
+read from there, not from the slowest 5 % of the window."""
+
+event_p95s = Table(
+    "event_p95s",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("site", String(64), primary_key=True),
+    Column("timed", BigInteger, nullable=False),
+    Column("p95_ms", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""The p95 of a day and site, or of a whole day (``site`` ''), as computed over ``timed``
+events: still the group's p95 while its tallies count that many, since a group only gains
+events until the purge, which deletes its rows here (verifier/store/latency.py)."""
+
 heartbeats = Table(
     "heartbeats",
     metadata,
