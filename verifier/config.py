@@ -112,7 +112,9 @@ class PolicyConfig(_Section):
     dir: Path | None = Field(
         None, description="extra site profiles (*.toml), beside the shipped", examples=["policies"]
     )
-    default: str = Field("default", description="profile for sites not listed in [policy.sites]")
+    default: str = Field(
+        "default", description="profile for the sites [policy.sites] does not name"
+    )
     sites: dict[str, str] = Field(
         default_factory=dict,
         description="site → profile name",
