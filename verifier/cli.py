@@ -74,6 +74,17 @@ ConfigOpt = Annotated[
 ]
 
 
+LISTEN_FIX = "pick another with --port N (or [server] port), or stop what holds it"
+TOKEN_NEXT = {
+    "kiosk": "put it alone in the kiosk's token file (mode 0600), named by [verifier] token_file "
+    "in kiosk.toml, e.g. /etc/yzt/kiosk.token; then: yzt kiosk check-config KIOSK.toml",
+    "feeder": "the feeder sends it as 'Authorization: Bearer TOKEN' with PUT /v1/feeds/KIND",
+    "staff": "sign in at the verifier's /login with it, or: yzt verifier fleet --token-file FILE",
+    "admin": "sign in at the verifier's /login with it; it may call every /v1 route",
+}
+"""What to do with a new token, by role (printed after it by ``token add``)."""
+
+
 class Kind(StrEnum):
     codes = "codes"
     travel = "travel"
@@ -150,6 +161,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json); limits for slow or too many
     clients and the access log are in [server] (docs/verifier.md)."""
+    from verifier.server import listen_problem
     from verifier.server import serve as run
 
     with plain_errors():
@@ -160,6 +172,8 @@ def serve(
         host = host or cfg.server.host
         port = port or cfg.server.port
         workers = workers or cfg.server.workers
+        if problem := listen_problem(host, port):
+            raise fail(f"{problem}; {LISTEN_FIX}")
         err.print(
             f"yzt verifier on http://{host}:{port} with {workers} worker(s) (docs: /docs) — "
             "Ctrl-C stops"
@@ -214,7 +228,9 @@ def token_add(
             markup=False,
             highlight=False,
         )
+    err.print(f"{role.value.capitalize()} token (shown once; only its hash is stored):")
     print(token)
+    err.print(f"Next: {TOKEN_NEXT[role.value]}", markup=False, highlight=False)
 
 
 @token_app.command("list")

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import stat
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from verifier.config_template import render
 
 MIN_PEPPER_BYTES = 32
 SIGNING_KEY_NAME = "risklist-signing.key"
@@ -42,8 +50,12 @@ class _Section(BaseModel):
 
 class StoreConfig(_Section):
     url: str = Field(description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://…")
-    password_file: Path | None = Field(None, description="database password, read at start")
-    password: SecretStr | None = Field(None, description="database password (environment only)")
+    password_file: Path | None = Field(
+        None,
+        description="file holding the database password (mode 0600), read at start",
+        examples=["/etc/yzt/verifier-db-password"],
+    )
+    password: SecretStr | None = Field(None, description="database password")
     pool_size: int = Field(
         4, ge=1, le=100, description="PostgreSQL: connections per worker for /v1/verify reads"
     )
@@ -52,7 +64,9 @@ class StoreConfig(_Section):
     )
     read_urls: list[str] = Field(
         default_factory=list,
-        description="PostgreSQL streaming replicas for /v1/verify reads (password as url's)",
+        description="PostgreSQL streaming replicas for /v1/verify reads and token lookups "
+        "(password as url's; libpq multi-host URLs work)",
+        examples=[["postgresql+psycopg://yzt@standby.example/yzt"]],
     )
     replica_lag_max_s: float = Field(
         30.0, gt=0, description="a replica further behind serves no verify (and alerts)"
@@ -86,16 +100,26 @@ def _backend(url: str) -> str | None:
 
 
 class PrivacyConfig(_Section):
-    pepper_file: Path = Field(description="secret HMAC key for subjects (≥ 32 bytes, mode 0600)")
-    pepper: SecretStr | None = Field(None, description="the pepper itself (environment only)")
+    pepper_file: Path = Field(
+        description="secret HMAC key for subjects (≥ 32 bytes, mode 0600; the kiosks' same bytes)"
+    )
+    pepper: SecretStr | None = Field(None, description="the pepper itself")
     retention_days: int = Field(30, ge=1, le=3650, description="events older than this are purged")
     purge_interval_s: float = Field(3600.0, gt=0, description="how often serve purges")
 
 
 class PolicyConfig(_Section):
-    dir: Path | None = Field(None, description="extra site profiles (*.toml), beside the shipped")
-    default: str = Field("default", description="profile for sites not listed in [policy.sites]")
-    sites: dict[str, str] = Field(default_factory=dict, description="site → profile name")
+    dir: Path | None = Field(
+        None, description="extra site profiles (*.toml), beside the shipped", examples=["policies"]
+    )
+    default: str = Field(
+        "default", description="profile for the sites [policy.sites] does not name"
+    )
+    sites: dict[str, str] = Field(
+        default_factory=dict,
+        description="site → profile name",
+        examples=[{"hospital-a": "hospital", "metro-line-2": "metro"}],
+    )
 
 
 class LimitsConfig(_Section):
@@ -122,8 +146,6 @@ class LimitsConfig(_Section):
 
 
 class FleetConfig(_Section):
-    """When the staff console calls a kiosk offline or raises an alert (docs/console.md)."""
-
     offline_after_s: float = Field(120.0, gt=0, description="no heartbeat this long: offline")
     risklist_warn_s: float = Field(6 * 3600.0, gt=0, description="risk list this old: warning")
     risklist_stale_s: float = Field(
@@ -133,7 +155,9 @@ class FleetConfig(_Section):
     outbox_oldest_max_s: float = Field(600.0, gt=0, description="oldest waiting event older: alert")
     clock_drift_max_s: float = Field(30.0, gt=0, description="kiosk clock further off: alert")
     expected_version: str | None = Field(
-        None, description="version every kiosk should run (default: the fleet's most common)"
+        None,
+        description="version every kiosk should run (unset: the fleet's most common)",
+        examples=["0.1.0"],
     )
     refresh_s: int = Field(15, ge=5, le=3600, description="the /fleet page reloads this often")
 
@@ -145,10 +169,11 @@ class FleetConfig(_Section):
 
 
 class RisklistConfig(_Section):
-    """Publishing the signed risk list from ``serve`` and after each import (docs/offline.md)."""
-
     signing_key_file: Path | None = Field(
-        None, description=f"Ed25519 private key (default: {SIGNING_KEY_NAME} beside the config)"
+        None,
+        description=f"Ed25519 private key from `yzt verifier keys init` (unset: {SIGNING_KEY_NAME}"
+        " beside the config); without the key nothing is published",
+        examples=[SIGNING_KEY_NAME],
     )
     publish_interval_s: float = Field(600.0, ge=1, description="serve publishes this often")
     travel_window_days: int = Field(14, ge=0, le=365, description="trips this recent are listed")
@@ -156,20 +181,17 @@ class RisklistConfig(_Section):
 
 
 class QrConfig(_Section):
-    """Health-certificate signers this verifier serves to kiosks (docs/qr.md)."""
-
     trust_list: Path | None = Field(
         None,
         description='{"certificates": [...]} served at GET /v1/trustlist, signed with the '
         "risk-list key (re-read when the file changes)",
+        examples=["/etc/yzt/dcc-trust.json"],
     )
 
 
 class ServerConfig(_Section):
-    """How ``serve`` listens, and its bounds for slow or too many clients (verifier/server.py)."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(8081, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="listen address (--host wins)")
+    port: int = Field(8081, ge=1, le=65535, description="listen port (--port wins)")
     workers: int = Field(1, ge=1, le=64, description="processes; one per core (--workers wins)")
     max_connections: int = Field(
         1000, ge=1, le=100_000, description="open connections per worker; past it: 503"
@@ -183,7 +205,8 @@ class ServerConfig(_Section):
     access_log: bool = Field(False, description="a line per request (route template, no path)")
     forwarded_allow_ips: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
-        description="proxies (addresses or networks) whose X-Forwarded-For is believed",
+        description="proxies (addresses or networks) whose X-Forwarded-For names the client; "
+        'nginx on this host by default, never "*"',
     )
 
     @field_validator("forwarded_allow_ips")
@@ -200,20 +223,41 @@ class ServerConfig(_Section):
 
 
 class VerifierConfig(BaseSettings):
-    """The whole file; sections as above."""
+    """The whole file; each section's description heads its table in the generated file."""
 
     model_config = SettingsConfigDict(
         env_prefix="YZT_VERIFIER_", env_nested_delimiter="__", extra="forbid"
     )
 
-    store: StoreConfig
-    privacy: PrivacyConfig
-    policy: PolicyConfig = Field(default_factory=PolicyConfig)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    server: ServerConfig = Field(default_factory=ServerConfig)
-    risklist: RisklistConfig = Field(default_factory=RisklistConfig)
-    fleet: FleetConfig = Field(default_factory=FleetConfig)
-    qr: QrConfig = Field(default_factory=QrConfig)
+    store: StoreConfig = Field(
+        description="The database: SQLite on one machine, PostgreSQL for several replicas"
+    )
+    privacy: PrivacyConfig = Field(
+        description="Subjects are HMAC(pepper, ID number); verdict events are kept this long"
+    )
+    policy: PolicyConfig = Field(
+        default_factory=PolicyConfig, description="Which site profile judges a tap (policy.md)"
+    )
+    limits: LimitsConfig = Field(
+        default_factory=LimitsConfig,
+        description="Request limits per token and per client address, counted per replica",
+    )
+    server: ServerConfig = Field(
+        default_factory=ServerConfig,
+        description="How serve listens, and its bounds for slow or too many clients",
+    )
+    risklist: RisklistConfig = Field(
+        default_factory=RisklistConfig,
+        description="Publishing the signed risk list from serve and after each import (offline.md)",
+    )
+    fleet: FleetConfig = Field(
+        default_factory=FleetConfig,
+        description="When the staff console (/fleet) calls a kiosk offline or raises an alert",
+    )
+    qr: QrConfig = Field(
+        default_factory=QrConfig,
+        description="Health-certificate signers this verifier serves to kiosks (qr.md)",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -266,8 +310,18 @@ def _read_secret(path: Path, field: str) -> bytes:
     return data
 
 
+PATHS = (
+    ("store", "password_file"),
+    ("privacy", "pepper_file"),
+    ("policy", "dir"),
+    ("risklist", "signing_key_file"),
+    ("qr", "trust_list"),
+)
+"""Keys naming files; relative ones are taken relative to the config file's folder."""
+
+
 def load_config(path: Path) -> VerifierConfig:
-    """Read, resolve relative paths against the file's folder, validate; ConfigError on trouble."""
+    """Read, validate and resolve relative paths; a ConfigError lists every problem at once."""
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -277,92 +331,77 @@ def load_config(path: Path) -> VerifierConfig:
     try:
         config = VerifierConfig(**raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"])
-        raise ConfigError(f"{path}: {where}: {error['msg']}") from None
+        raise ConfigError(f"{path}: " + "; ".join(explain(exc, env_names()))) from None
+    except SettingsError as exc:
+        names = ", ".join(sorted(env_names().values())) or "the environment"
+        raise ConfigError(f"{names}: {exc.__cause__ or exc}; give a list as JSON") from None
     return _resolved(config, path.resolve().parent)
 
 
 def _resolved(config: VerifierConfig, base: Path) -> VerifierConfig:
-    def absolute(p: Path | None) -> Path | None:
-        return None if p is None else (p if p.is_absolute() else base / p)
-
-    config.privacy.pepper_file = absolute(config.privacy.pepper_file) or base / "pepper"
-    config.store.password_file = absolute(config.store.password_file)
-    config.policy.dir = absolute(config.policy.dir)
-    config.qr.trust_list = absolute(config.qr.trust_list)
-    config.risklist.signing_key_file = (
-        absolute(config.risklist.signing_key_file) or base / SIGNING_KEY_NAME
+    """A copy with every path in ``PATHS`` absolute; the loaded model is left as it was read."""
+    updates: dict[str, dict[str, Path | None]] = {}
+    for section, key in PATHS:
+        value: Path | None = getattr(getattr(config, section), key)
+        updates.setdefault(section, {})[key] = None if value is None else base / value
+    risklist = updates["risklist"]
+    risklist["signing_key_file"] = risklist["signing_key_file"] or base / SIGNING_KEY_NAME
+    return config.model_copy(
+        update={name: getattr(config, name).model_copy(update=u) for name, u in updates.items()}
     )
-    return config
+
+
+Key = tuple[str, ...]
+
+_PLAIN = {
+    "missing": "is required but missing",
+    "extra_forbidden": "is not a known key (the file `yzt verifier init` writes lists them all)",
+}
+
+
+def env_names() -> dict[Key, str]:
+    """Config keys set by ``YZT_VERIFIER_*`` variables → the variable, so a problem can name it."""
+    prefix = str(VerifierConfig.model_config["env_prefix"])
+    return {
+        tuple(name[len(prefix) :].lower().split("__")): name
+        for name in os.environ
+        if name.upper().startswith(prefix)
+    }
+
+
+def explain(exc: ValidationError, env: Mapping[Key, str]) -> list[str]:
+    """One plain line per problem: the key, what was expected, what was given, and the
+    environment variable when one set it."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(str(part) for part in error["loc"])
+        message = _PLAIN.get(error["type"], error["msg"].removeprefix("Value error, "))
+        given = error.get("input")
+        shown = isinstance(given, str | int | float) and error["type"] not in _PLAIN
+        secret = set(loc) & {"password", "pepper"}
+        got = f" (got {given!r})" if shown and not secret and str(given) not in message else ""
+        origin = [name for key, name in sorted(env.items()) if loc[: len(key)] == key]
+        source = f" (from {origin[-1]})" if origin else ""
+        lines.append(f"{'.'.join(loc) or '(top level)'}: {message}{got}{source}")
+    return lines
 
 
 def default_config_text(data_dir: Path) -> str:
-    """The file ``yzt verifier init`` writes."""
+    """The file ``yzt verifier init`` writes: every key with its description and default, and
+    the store, pepper, policies and signing key under ``data_dir``."""
     data_dir = data_dir.resolve()
-    return f"""\
-# yzt verifier config — see docs/verifier.md. Environment overrides: YZT_VERIFIER_SECTION__KEY.
-
-[store]
-# SQLite by default; PostgreSQL: "postgresql+psycopg://yzt@db.example/yzt" (+ password_file)
-url = "sqlite:///{data_dir / "verifier.db"}"
-
-[privacy]
-pepper_file = "{data_dir / "pepper"}"
-retention_days = 30
-purge_interval_s = 3600
-
-[policy]
-dir = "{data_dir / "policies"}"
-default = "default"
-
-[policy.sites]
-# "hospital-a" = "hospital"
-# "metro-line-2" = "metro"
-
-[limits]
-rate_per_s = 20.0
-burst = 60
-body_bytes = 1048576
-feed_body_bytes = 2147483648
-token_cache_s = 5.0
-clock_skew_s = 3600
-auth_failures_per_min = 10.0
-auth_failure_burst = 20
-auth_failure_addresses = 50000
-
-[server]
-host = "127.0.0.1"
-port = 8081
-workers = 1
-max_connections = 1000
-header_timeout_s = 10
-keepalive_timeout_s = 5
-access_log = false
-# only these proxies may say who the client is (X-Forwarded-For): nginx on this host
-forwarded_allow_ips = ["127.0.0.1"]
-
-[risklist]
-# the key comes from: yzt verifier keys init --config THIS_FILE (without it nothing is published)
-signing_key_file = "{data_dir / SIGNING_KEY_NAME}"
-publish_interval_s = 600
-travel_window_days = 14
-keep_versions = 1000
-
-[fleet]
-# when the staff console (/fleet) calls a kiosk offline or raises an alert
-offline_after_s = 120
-risklist_warn_s = 21600
-risklist_stale_s = 86400
-outbox_pending_max = 100
-outbox_oldest_max_s = 600
-clock_drift_max_s = 30
-refresh_s = 15
-
-[qr]
-# health-certificate signers for kiosks (docs/qr.md), signed with the risk-list key when served
-# trust_list = "{data_dir / "dcc-trust.json"}"
-"""
+    chosen = {
+        "store": {"url": f"sqlite:///{data_dir / 'verifier.db'}"},
+        "privacy": {"pepper_file": data_dir / "pepper"},
+        "policy": {"dir": data_dir / "policies"},
+        "risklist": {"signing_key_file": data_dir / SIGNING_KEY_NAME},
+    }
+    title = (
+        "yzt verifier config (docs/verifier.md), written by `yzt verifier init`. Every key is "
+        "here with its default; commented-out keys are unset. Environment overrides: "
+        "YZT_VERIFIER_<SECTION>__<KEY>. Relative paths are relative to this file's folder."
+    )
+    return render(VerifierConfig, chosen, title)
 
 
 def write_private(path: Path, data: bytes) -> None:

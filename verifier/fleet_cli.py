@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -26,6 +28,15 @@ SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
 out = Console()
 WIDE_TERMINAL = 160
 """Columns from which the alerts fit in the table; narrower terminals get them below it."""
+COLUMNS = (
+    "state", "kiosk", "site", "seen", "reader", "camera", "verifier", "risk list", "outbox",
+    "drift", "version", "today",
+)  # fmt: skip
+DROP_ORDER = ("today", "version", "drift", "camera", "outbox", "risk list", "seen")
+"""Columns a narrow terminal goes without, first to last; each raises an alert when it matters,
+and the alerts are listed under the table."""
+UNBOUNDED = 10_000
+"""Width to measure a table's natural size at (rich clamps a measure to the width given)."""
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -108,7 +119,7 @@ def _alerts(kiosk: dict[str, Any]) -> str:
     )
 
 
-def _row(kiosk: dict[str, Any]) -> list[str]:
+def _cells(kiosk: dict[str, Any]) -> dict[str, str]:
     v = Vitals.from_doc(kiosk.get("doc"))
     state = str(kiosk.get("state", "?"))
     c = v.counts
@@ -116,25 +127,32 @@ def _row(kiosk: dict[str, Any]) -> list[str]:
     outbox = "—" if v.outbox_pending is None else str(v.outbox_pending)
     if v.outbox_pending:
         outbox += f" ({human_age(v.outbox_oldest_s)})"
-    return [
-        f"[{STATE_STYLE.get(state, 'white')}]{state}[/]",
-        escape(str(kiosk.get("kiosk_id"))),
-        escape(str(kiosk.get("site"))),
-        human_age(kiosk.get("last_seen_s")),
-        _dot(v.reader_state),
-        _dot(v.camera_state),
-        _dot(v.link_state),
-        human_age(v.risklist_age_s),
-        outbox,
-        "—" if v.clock_drift_s is None else f"{v.clock_drift_s:+.1f} s",
-        escape(v.version or "—"),
-        today,
-    ]
+    return {
+        "state": f"[{STATE_STYLE.get(state, 'white')}]{state}[/]",
+        "kiosk": escape(str(kiosk.get("kiosk_id"))),
+        "site": escape(str(kiosk.get("site"))),
+        "seen": human_age(kiosk.get("last_seen_s")),
+        "reader": _dot(v.reader_state),
+        "camera": _dot(v.camera_state),
+        "verifier": _dot(v.link_state),
+        "risk list": human_age(v.risklist_age_s),
+        "outbox": outbox,
+        "drift": "—" if v.clock_drift_s is None else f"{v.clock_drift_s:+.1f} s",
+        "version": escape(v.version or "—"),
+        "today": today,
+    }
 
 
-def fleet_table(body: dict[str, Any], *, alerts_inline: bool = True) -> Table:
+def fleet_table(
+    body: dict[str, Any],
+    *,
+    alerts_inline: bool = True,
+    columns: Sequence[str] = COLUMNS,
+    compact: bool = False,
+) -> Table:
     """One row per kiosk, worst first (the server's order), alerts spelled out in a last column
-    (or, on a narrow terminal, left to ``alert_list``)."""
+    (or, on a narrow terminal, left to ``alert_list``). ``compact``: no rules between columns,
+    and no header or cell is ever cut or wrapped."""
     s = body.get("summary", {})
     table = Table(
         title=f"fleet · {s.get('total', 0)} kiosks",
@@ -142,16 +160,41 @@ def fleet_table(body: dict[str, Any], *, alerts_inline: bool = True) -> Table:
             f"[green]{s.get('online', 0)} online[/] · [yellow]{s.get('degraded', 0)} degraded[/]"
             f" · [red]{s.get('offline', 0)} offline[/] · {s.get('with_alerts', 0)} with alerts"
         ),
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        show_edge=not compact,
+        pad_edge=not compact,
+        padding=(0, 1, 0, 0) if compact else (0, 1),
     )
-    for name in ("state", "kiosk", "site", "seen", "reader", "camera", "verifier", "risk list"):
-        table.add_column(name, no_wrap=name in ("state", "kiosk"))
-    for name in ("outbox", "drift", "version", "today"):
-        table.add_column(name)
+    for name in columns:
+        fixed = compact or name in ("state", "kiosk")
+        table.add_column(name, no_wrap=fixed, min_width=len(name) if compact else None)
     if alerts_inline:
         table.add_column("alerts · what to do", min_width=48)
     for kiosk in body.get("kiosks", []):
-        table.add_row(*_row(kiosk), *([_alerts(kiosk)] if alerts_inline else []))
+        cells = _cells(kiosk)
+        alerts = [_alerts(kiosk)] if alerts_inline else []
+        table.add_row(*(cells[name] for name in columns), *alerts)
     return table
+
+
+def fitted_table(body: dict[str, Any], console: Console) -> tuple[Table, tuple[str, ...]]:
+    """The fullest table that fits ``console`` uncut: every column ruled (alerts inline from
+    ``WIDE_TERMINAL``), else compact with as few of ``DROP_ORDER`` left out as needed; the
+    second item names those left out."""
+    if _natural_width(fleet_table(body, alerts_inline=False), console) <= console.width:
+        return fleet_table(body, alerts_inline=console.width >= WIDE_TERMINAL), ()
+    for count in range(len(DROP_ORDER) + 1):
+        left_out = DROP_ORDER[:count]
+        kept = [name for name in COLUMNS if name not in left_out]
+        table = fleet_table(body, alerts_inline=False, columns=kept, compact=True)
+        if _natural_width(table, console) <= console.width:
+            break
+    return table, left_out
+
+
+def _natural_width(table: Table, console: Console) -> int:
+    """The width ``table`` takes with no cell cut or wrapped (rich clamps to the width given)."""
+    return console.measure(table, options=console.options.update_width(UNBOUNDED)).maximum
 
 
 def alert_list(body: dict[str, Any]) -> str:
@@ -182,8 +225,12 @@ def fleet(
     if not body.get("kiosks"):
         err.print("No kiosk matches; kiosks appear after their first heartbeat (every 30 s).")
         return
-    wide = out.width >= WIDE_TERMINAL
-    out.print(fleet_table(body, alerts_inline=wide))
-    if not wide and (alerts := alert_list(body)):
+    table, left_out = fitted_table(body, out)
+    out.print(table)
+    if left_out:
+        err.print(
+            f"Left out for width: {', '.join(left_out)} (a wider terminal or --json has them)"
+        )
+    if out.width < WIDE_TERMINAL and (alerts := alert_list(body)):
         out.print(alerts)
     err.print(f"Next: the same view in a browser: {url.rstrip('/')}/fleet (sign in with the token)")

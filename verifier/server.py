@@ -15,6 +15,7 @@ from the config path in ``YZT_VERIFIER_CONFIG`` (uvicorn needs an import string 
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import logging
 import os
@@ -202,6 +203,34 @@ def run_app(app: ASGIApp, *, host: str, port: int, server: ServerConfig | None =
 
 def _run(app: ASGIApp, *, host: str, port: int, server: ServerConfig) -> None:
     uvicorn.run(app, host=host, port=port, **_uvicorn_options(server))
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why ``serve`` could not listen on ``host:port`` (bound as uvicorn binds, then released),
+    so a busy port is one plain line before anything claims to be running; None when it can."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        return f"{host} is not an address of this machine (--host or [server] host)"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = _BIND_PROBLEMS.get(
+                exc.errno, f"cannot listen on {{host}}:{{port}}: {exc.strerror}"
+            )
+            return why.format(host=host, port=port)
+    return None
+
+
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "port {port} on {host} is in use (another yzt verifier serve?)",
+    errno.EACCES: "port {port} needs privileges (ports below 1024 are root's)",
+    errno.EADDRNOTAVAIL: "{host} is not an address of this machine (--host or [server] host)",
+}
 
 
 def serve(config_path: Path, *, host: str, port: int, workers: int | None = None) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,6 +59,43 @@ def test_tokens_add_list_revoke(tmp_path: Path, store_url: str) -> None:
     assert run("token", "revoke", "--config", config, "desk")[0] == 1
     code, _, _ = run("token", "add", "--config", config, "--role", "boss", "--name", "x")
     assert code == 2
+
+
+def test_token_add_prints_the_token_alone_and_says_it_is_shown_once(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Scripts capture stdout (the token alone); the person reads stderr: shown once, and where
+    the token goes next."""
+    config = str(write_config(tmp_path, store_url))
+    code, out, err = run(
+        "token", "add", "--config", config, "--role", "kiosk", "--kiosk-id", "lane-1",
+        "--site", "hospital-a",
+    )  # fmt: skip
+    assert code == 0 and out.count("\n") == 1 and len(out.strip()) >= 40
+    said = " ".join(err.split())
+    assert out.strip() not in err and "shown once" in said
+    assert "Next: put it alone in the kiosk's token file (mode 0600)" in said
+    assert "[verifier] token_file in kiosk.toml" in said
+    code, out, err = run("token", "add", "--config", config, "--role", "staff", "--name", "desk")
+    assert code == 0 and "shown once" in err and "yzt verifier fleet --token-file" in err
+
+
+def test_serve_on_a_busy_port_says_so_before_claiming_to_run(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'v.db'}")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "verifier.cli", "serve", "--config", str(config),
+             "--port", str(port)],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use (another yzt verifier serve?); pick "
+        "another with --port N (or [server] port), or stop what holds it"
+    ]
 
 
 def test_import_exit_codes_0_1_2(tmp_path: Path, store_url: str) -> None:

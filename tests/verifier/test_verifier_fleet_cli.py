@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fleet_sim import YZT, Served, running_fleet
 
+from verifier.fleet_cli import COLUMNS
 from verifier.fleetstate import STATES
 
 
@@ -64,11 +65,31 @@ def test_a_narrow_terminal_gets_the_alerts_below_the_table(served: Served) -> No
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert all(len(line) <= 100 for line in lines)
-    rows = [line for line in lines if "│ lane-" in line]
+    rows = [line for line in lines if line.split()[1:2] and line.split()[1].startswith("lane-")]
     assert rows and "alerts" not in next(line for line in lines if "kiosk" in line)
     listed = [line for line in lines if line.startswith("lane-")]
     alerted = {k.kiosk_id for k in served.kiosks if k.site == "clinic-b" and k.codes}
     assert {line.split()[0] for line in listed} == alerted
+    assert "Reader jammed" in result.stdout
+
+
+def test_80_columns_without_a_tty_show_whole_headers_and_cells(served: Served) -> None:
+    """Piped, at 80 columns: a compact table whose every header and cell is whole (no "si…"),
+    one line per kiosk, the columns left out named on stderr."""
+    result = fleet("--url", served.url, token=served.tokens["staff"], columns=80)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines) and "…" not in result.stdout
+    header = next(line for line in lines if line.startswith("state"))
+    left_out = result.stderr.split("Left out for width: ", 1)[1].split(" (")[0].split(", ")
+    assert left_out[:3] == ["today", "version", "drift"]
+    shown = [name for name in COLUMNS if name not in left_out]
+    assert {"state", "kiosk", "site", "seen", "reader", "verifier"} <= set(shown)
+    positions = [header.find(name) for name in shown]  # every kept header whole, in order
+    assert -1 not in positions and positions == sorted(positions)
+    cells = [line.split() for line in lines if line.startswith(STATES)]
+    rows = {cell[1]: cell[0] for cell in cells if cell[1].startswith("lane-")}
+    assert rows == {k.kiosk_id: k.state for k in served.kiosks}
     assert "Reader jammed" in result.stdout
 
 

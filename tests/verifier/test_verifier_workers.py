@@ -58,12 +58,15 @@ class Seeded:
     expected: dict[str, dict[str, Any]]
 
 
-def seed(data: Path, url: str, *, store: str = "", token_cache_s: float = 5.0) -> Seeded:
+def seed(
+    data: Path, url: str, *, pool_timeout_s: float = 0.5, token_cache_s: float = 5.0
+) -> Seeded:
     """Emptied feeds and 300 people through the import path; the lookup's verdicts of 40 of
-    them (covering PASS, CHECK and DENY) are what every answer must match. ``store``: more
-    ``[store]`` settings."""
+    them (covering PASS, CHECK and DENY) are what every answer must match."""
     config_path = write_config(data, url)
-    text = config_path.read_text().replace(f'url = "{url}"', f'url = "{url}"\n{store}')
+    text = config_path.read_text().replace(
+        "pool_timeout_s = 0.5", f"pool_timeout_s = {pool_timeout_s}"
+    )
     config_path.write_text(text.replace("token_cache_s = 5.0", f"token_cache_s = {token_cache_s}"))
     config = load_config(config_path)
     engine = open_store(url)
@@ -261,7 +264,7 @@ def test_verify_answers_again_after_postgresql_restarts_and_503_while_down(
 ) -> None:
     # token checks stay cached through the outage (this test is about the verify read); a new
     # connection has 2 s to come, however busy the machine
-    seeded = seed(tmp_path / "data", cluster.url, store="pool_timeout_s = 2", token_cache_s=3600)
+    seeded = seed(tmp_path / "data", cluster.url, pool_timeout_s=2, token_cache_s=3600)
     subjects = list(seeded.expected)
     with serving(seeded.config, tmp_path / "serve.log") as base:
         for n, subject in enumerate(subjects[:5]):
