@@ -23,6 +23,7 @@ def write_config(
     (directory / "pepper").write_bytes(PEPPER)
     (directory / "pepper").chmod(0o600)
     (directory / "token").write_text("kiosk-token\n")
+    (directory / "token").chmod(0o600)
     path = directory / "kiosk.toml"
     path.write_text(
         f"""
