@@ -137,7 +137,7 @@ def outbox(config: ConfigOption) -> None:
 def status(
     url: Annotated[str, typer.Option(help="The kiosk's UI address.")] = DEFAULT_URL,
 ) -> None:
-    """Print a running kiosk's status (reader, verifier link, today's counts)."""
+    """Print a running kiosk's status (reader, verifier link, today's counts, voice)."""
     import httpx
 
     from kiosk.status_view import status_table

@@ -285,24 +285,44 @@ def _resolve_paths(config: KioskConfig, base: Path) -> KioskConfig:
     )
 
 
-def _pepper_problem(path: Path) -> str | None:
+def _secret_problem(path: Path) -> str | None:
+    """A secret file must exist and be the owner's alone (mode 0600), as ``yzt doctor`` wants."""
     if not path.is_file():
         return f"{path} does not exist"
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return f"{path} is readable by others; chmod 600 it"
+        return f"{path} is readable by others; run chmod 600 {path}"
+    return None
+
+
+def _pepper_problem(path: Path) -> str | None:
+    if problem := _secret_problem(path):
+        return problem
     if path.stat().st_size < PEPPER_MIN_BYTES:
         return f"{path} must hold at least {PEPPER_MIN_BYTES} bytes"
     return None
 
 
 def _token_file_problem(path: Path) -> str | None:
-    if not path.is_file():
-        return f"{path} does not exist"
+    if problem := _secret_problem(path):
+        return problem
     try:
         empty = not path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         return f"cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}"
     return f"{path} is empty" if empty else None
+
+
+def _public_key_problem(path: Path) -> str | None:
+    """The pinned risk-list key must be there and be one; ``kiosk run`` would refuse it later."""
+    from kiosk.offline.risklist import RiskListError, load_public_key
+
+    if not path.is_file():
+        return f"{path} does not exist"
+    try:
+        load_public_key(path)
+    except RiskListError as exc:
+        return str(exc).removeprefix("public_key_file: ")
+    return None
 
 
 def _data_dir_problem(path: Path) -> str | None:
@@ -332,6 +352,8 @@ def _trust_list_problem(path: Path) -> str | None:
 FILE_CHECKS = {
     ("privacy", "pepper_file"): _pepper_problem,
     ("verifier", "token_file"): _token_file_problem,
+    ("verifier", "public_key_file"): _public_key_problem,
+    ("offline", "public_key_file"): _public_key_problem,
     ("data", "dir"): _data_dir_problem,
     ("qr", "card_key_file"): _card_key_problem,
     ("qr", "trust_list"): _trust_list_problem,
@@ -341,7 +363,7 @@ FILE_CHECKS = {
 def check_files(
     values: Mapping[str, Any], base: Path, env: Mapping[Key, str], skip: Collection[Key] = ()
 ) -> list[str]:
-    """Problems with the files the raw ``values`` name (pepper, token file, data dir).
+    """Problems with the files the raw ``values`` name (secrets, keys, data dir, QR files).
 
     Keys in ``skip`` already failed validation; a missing or non-text value is that check's job.
     """

@@ -107,7 +107,11 @@ class KioskDaemon:
             connect_timeout_s=section.connect_timeout_s,
             retries=section.retries,
         )
-        self.voice = Voice(config.voice, config.data.dir / "voice")
+        self.voice = Voice(
+            config.voice,
+            config.data.dir / "voice",
+            lambda problem: self.status.error(f"voice: {problem}"),
+        )
         self.gate: SerialGate | None = open_gate(config.gate)
 
     # boot sequence ------------------------------------------------------------------------
@@ -167,9 +171,7 @@ class KioskDaemon:
             qr = advice_phrases() if self.config.qr.enabled else {}
             await self.voice.render(spoken_phrases() | qr)
         except (VoiceError, OSError) as exc:
-            self.voice.problem = str(exc)
-            self.status.error(f"voice: {exc}")
-            log.warning("voice disabled: %s", exc)
+            self.voice.report(str(exc))
 
     async def _init_face(self) -> None:
         if not self.config.face.enabled:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.cardcheck import ELDER_BAND
-from yzt import __version__
+from kiosk.version import kiosk_version
 
 READER_CODES = {
     "gone": "READER_UNPLUGGED",
@@ -102,7 +102,7 @@ class StatusBoard:
         """The status document; ``parts`` adds verifier, outbox, risklist, camera sections.
         Every text in it but the kiosk's own id and site is ``scrubbed``."""
         body = {
-            "version": __version__,
+            "version": kiosk_version(),
             "uptime_s": self.uptime_s(),
             "sent_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "reader": dataclasses.asdict(self.reader),

@@ -41,6 +41,9 @@ def status_table(doc: dict[str, Any]) -> Table:
         f"CHECK {counts['CHECK']} · DENY {counts['DENY']}",
     )
     table.add_row("outbox", _outbox(outbox))
+    if voice := doc.get("voice"):
+        detail = f" · {escape(voice['detail'])}" if voice.get("detail") else ""
+        table.add_row("voice", f"{_state(voice['state'])}{detail}")
     risk_text = (
         "none yet"
         if risk["version"] is None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from yzt import __version__
+from kiosk.version import kiosk_version
 
 RETRY_PAUSE_S = 0.05
 
@@ -55,7 +55,7 @@ class VerifierClient:
             base_url=url.rstrip("/"),
             headers={
                 "Authorization": f"Bearer {token}",
-                "User-Agent": f"yzt-kiosk/{__version__}",
+                "User-Agent": f"yzt-kiosk/{kiosk_version()}",
             },
             timeout=httpx.Timeout(5.0, connect=connect_timeout_s),
         )

@@ -2,7 +2,9 @@
 
 Rendering ahead means speech starts as soon as the verdict is shown. Files are named by a hash of
 voice, speed and text, so a restart reuses them. A box without a sound device (or without a
-player) is logged once and the kiosk goes on silently.
+player) is logged once and the kiosk goes on silently; ``problem`` says why, and ``on_problem``
+hears of each new one (the daemon puts it in the status staff and the fleet see). A prompt that
+plays again clears it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import VoiceSection
@@ -24,9 +27,15 @@ class VoiceError(Exception):
 
 
 class Voice:
-    def __init__(self, section: VoiceSection, directory: Path) -> None:
+    def __init__(
+        self,
+        section: VoiceSection,
+        directory: Path,
+        on_problem: Callable[[str], None] = lambda message: None,
+    ) -> None:
         self.section = section
         self.directory = directory
+        self.on_problem = on_problem
         self.files: dict[str, Path] = {}
         self.problem: str | None = None
         self._playing: asyncio.subprocess.Process | None = None
@@ -91,18 +100,24 @@ class Voice:
                 stderr=asyncio.subprocess.PIPE,
             )
         except OSError as exc:
-            self._report(f"voice player {self.section.player[0]!r} cannot start: {exc}")
+            self.report(f"voice player {self.section.player[0]!r} cannot start: {exc}")
             return
         self._playing = process
         _, err = await process.communicate()
-        if process.returncode not in (0, -15):
+        if process.returncode == 0:
+            self.problem = None
+        elif process.returncode != -15:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            self._report(f"voice player failed (no sound device?): {last[0]}")
+            self.report(f"voice player failed (no sound device?): {last[0]}")
 
-    def _report(self, message: str) -> None:
+    def report(self, message: str) -> None:
+        """Record why the kiosk is silent: logged and passed on once, not at every prompt."""
+        if message == self.problem:
+            return
         if self.problem is None:
             log.warning("%s; the kiosk goes on without sound", message)
         self.problem = message
+        self.on_problem(message)
 
     def _stop(self) -> None:
         if self._playing is not None and self._playing.returncode is None:

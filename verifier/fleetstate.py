@@ -144,6 +144,21 @@ ALERTS: dict[str, Wording] = {
             "Check the camera cable and that nothing covers the lens; the kiosk reopens it.",
         ),
     ),
+    "VOICE_FAULT": Wording(
+        "warning",
+        Text("语音故障", "Voice fault"),
+        Text(
+            "设备无法播放语音提示（{detail}），结果只显示在屏幕上。",
+            "The kiosk cannot speak its prompts ({detail}); results are shown on screen only.",
+        ),
+        Text(
+            "检查扬声器和声卡，在设备上运行 yzt doctor（sound 项）；下一次播放成功后告警消失。"
+            "若缺少 espeak-ng，安装后重启 yzt-kiosk。",
+            "Check the speaker and sound card and run yzt doctor on the kiosk (the sound "
+            "check); the alert clears once a prompt plays. If espeak-ng is missing, install it "
+            "and restart yzt-kiosk.",
+        ),
+    ),
     "VERIFIER_UNREACHABLE": Wording(
         "warning",
         Text("离线判定中", "Deciding offline"),
@@ -287,6 +302,8 @@ class Vitals:
     reader_detail: str | None = None
     camera_state: str | None = None
     camera_detail: str | None = None
+    voice_state: str | None = None
+    voice_detail: str | None = None
     link_state: str | None = None
     link_error: str | None = None
     risklist_version: int | None = None
@@ -302,7 +319,7 @@ class Vitals:
 
     @classmethod
     def of(cls, status: KioskStatus) -> Vitals:
-        reader, camera, link = status.reader, status.camera, status.verifier
+        reader, camera, voice, link = status.reader, status.camera, status.voice, status.verifier
         risk, outbox, counts = status.risklist, status.outbox, status.counts_today
         drift = status.clock_drift_s
         if drift is None and status.clock is not None:
@@ -313,6 +330,8 @@ class Vitals:
             reader_detail=reader and reader.detail,
             camera_state=camera and camera.state,
             camera_detail=camera and camera.detail,
+            voice_state=voice and voice.state,
+            voice_detail=voice and voice.detail,
             link_state=link and link.state,
             link_error=link and link.last_error,
             risklist_version=risk and risk.version,
@@ -435,6 +454,8 @@ def _alerts(v: Vitals, config: FleetConfig, expected_version: str | None) -> Ite
         yield alert(v.reader_code or "READER_ERROR", detail=v.reader_detail or "—")
     if v.camera_state == "lost":
         yield alert("CAMERA_FAULT", detail=v.camera_detail or v.camera_state)
+    if v.voice_state == "error":
+        yield alert("VOICE_FAULT", detail=v.voice_detail or "no detail")
     if v.link_state == "error":
         yield alert("VERIFIER_UNREACHABLE", error=v.link_error or "no answer")
     yield from _risklist(v, config)

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from kiosk.screen import ReaderState, Screen, ScreenState
 from kiosk.texts import texts_document
-from yzt import __version__
+from kiosk.version import kiosk_version
 
 STATIC = Path(__file__).parent / "static"
 
@@ -30,7 +30,7 @@ def create_ui_app(
     metrics: Callable[[], bytes],
     extra_routes: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    app = FastAPI(title="yzt kiosk", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(title="yzt kiosk", version=kiosk_version(), docs_url=None, redoc_url=None)
 
     @app.get("/", include_in_schema=False)
     def screen_page() -> FileResponse:

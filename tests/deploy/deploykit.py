@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 ANSIBLE = DEPLOY / "ansible"
 VENV_BIN = Path(sys.executable).parent
-SOURCES = ("pyproject.toml", "README.md", "readers", "kiosk", "verifier", "yzt")
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "readers", "kiosk", "verifier", "yzt")
 
 
 def need(program: str) -> str:

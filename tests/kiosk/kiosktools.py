@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 PEPPER = b"kiosk-tests-pepper-0123456789abcdef-0123456789"
+NO_DEVICE = ["env", "AUDIODRIVER=alsa", "AUDIODEV=hw:99,0", "play", "-q"]
+"""A voice player: sox's ``play`` sent to an ALSA card that does not exist fails on any box."""
 
 
 def write_config(
@@ -23,6 +25,7 @@ def write_config(
     (directory / "pepper").write_bytes(PEPPER)
     (directory / "pepper").chmod(0o600)
     (directory / "token").write_text("kiosk-token\n")
+    (directory / "token").chmod(0o600)
     path = directory / "kiosk.toml"
     path.write_text(
         f"""

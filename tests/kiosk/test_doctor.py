@@ -258,16 +258,30 @@ def test_a_config_with_a_typo_fails_first_and_names_the_key(tmp_path: Path) -> N
     assert len(checks) == 13, "every check is listed, run or not"
 
 
-def test_a_token_file_readable_by_everyone_fails_with_chmod(
+def test_a_token_file_readable_by_everyone_fails_the_config_with_chmod(
     tmp_path: Path, tcp_reader: str
 ) -> None:
+    """The same rule as ``yzt kiosk check-config``: an open token file makes the config unusable."""
     config = write_config(
         tmp_path, verifier_url="http://127.0.0.1:9", token="t", reader=tcp_reader, ui_port=1
     )
-    (tmp_path / "kiosk.token").chmod(0o644)
+    token = tmp_path / "kiosk.token"
+    token.chmod(0o644)
+    code, checks = doctor(config, "--timeout", "1")
+    assert code == 1
+    assert checks["config"]["status"] == "fail"
+    assert f"{token} is readable by others; run chmod 600 {token}" in checks["config"]["detail"]
+
+
+def test_a_config_holding_the_token_must_be_private(tmp_path: Path, tcp_reader: str) -> None:
+    config = write_config(
+        tmp_path, verifier_url="http://127.0.0.1:9", token="t", reader=tcp_reader, ui_port=1
+    )
+    config.write_text(config.read_text().replace('token_file = "kiosk.token"', 'token = "t"'))
+    config.chmod(0o644)
     _, checks = doctor(config, "--timeout", "1")
-    assert checks["secrets"]["status"] == "fail"
-    assert checks["secrets"]["fix"] == f"chmod 600 {tmp_path / 'kiosk.token'}"
+    assert (checks["config"]["status"], checks["secrets"]["status"]) == ("ok", "fail")
+    assert checks["secrets"]["fix"] == f"chmod 600 {config}"
 
 
 def test_serial_reader_on_a_real_pty_and_a_missing_port(tmp_path: Path) -> None:

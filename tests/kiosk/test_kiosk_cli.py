@@ -114,5 +114,6 @@ def test_run_with_an_unusable_risk_list_key_says_so(tmp_path: Path) -> None:
     )
     done = run("kiosk", "run", "--config", str(config))
     assert done.returncode == 2
-    assert "offline data:" in done.stderr and "missing.pub" in done.stderr
+    assert f"verifier.public_key_file: {tmp_path / 'missing.pub'} does not exist" in done.stderr
+    assert f"Run: yzt kiosk check-config {config}" in done.stderr
     assert "Traceback" not in done.stderr

@@ -225,3 +225,49 @@ async def test_a_relative_risk_list_key_is_found_beside_the_config_not_the_cwd(
         assert state.parts.key.public_bytes_raw() == public.public_bytes_raw()
     finally:
         await state.aclose()
+
+
+def test_check_config_reports_a_missing_key_and_open_secrets_all_at_once(
+    config_file: Path,
+) -> None:
+    """Missing pinned keys are named, and every secret file others can read gets its chmod."""
+    folder = config_file.parent
+    extra = '\n[offline]\npublic_key_file = "offline.pub"\n'
+    config_file.write_text(
+        config_file.read_text().replace("deadline_s", 'public_key_file = "gone.pub"\ndeadline_s')
+        + extra
+    )
+    (folder / "offline.pub").write_text("not a key")
+    (folder / "token").chmod(0o644)
+    (folder / "pepper").chmod(0o640)
+    done = CliRunner().invoke(app, ["kiosk", "check-config", str(config_file)])
+    assert done.exit_code == 2
+    assert done.output.splitlines()[:5] == [
+        f"{config_file}: 4 problem(s)",
+        f"  • privacy.pepper_file: {folder / 'pepper'} is readable by others;"
+        f" run chmod 600 {folder / 'pepper'}",
+        f"  • verifier.token_file: {folder / 'token'} is readable by others;"
+        f" run chmod 600 {folder / 'token'}",
+        f"  • verifier.public_key_file: {folder / 'gone.pub'} does not exist",
+        f"  • offline.public_key_file: {folder / 'offline.pub'} is not a PEM public key",
+    ]
+    assert "kiosk-token" not in done.output
+
+
+def test_the_shipped_example_reports_every_file_it_needs(tmp_path: Path) -> None:
+    """deploy/kiosk.toml.example before its files are made: each missing one named, in one run.
+
+    /etc/yzt is moved under tmp_path so a box that has one does not change the answer.
+    """
+    shipped = Path(__file__).resolve().parents[2] / "deploy" / "kiosk.toml.example"
+    etc = tmp_path / "etc" / "yzt"
+    example = tmp_path / "kiosk.toml"
+    example.write_text(shipped.read_text().replace("/etc/yzt/", f"{etc}/"))
+    done = CliRunner().invoke(app, ["kiosk", "check-config", str(example)])
+    assert done.exit_code == 2
+    assert done.output.splitlines()[:4] == [
+        f"{example}: 3 problem(s)",
+        f"  • privacy.pepper_file: {etc / 'pepper'} does not exist",
+        f"  • verifier.token_file: {etc / 'kiosk.token'} does not exist",
+        f"  • verifier.public_key_file: {etc / 'risklist-signing.pub'} does not exist",
+    ]

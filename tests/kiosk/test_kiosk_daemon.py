@@ -8,9 +8,11 @@ test_kiosk_ui.py through ``yzt demo``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,16 +22,19 @@ import httpx
 import pytest
 import pytest_asyncio
 from browser_fixtures import CHROMIUM, CHROMIUM_ARGS
-from kiosktools import PEPPER, StubVerifier, write_config
+from kiosktools import NO_DEVICE, PEPPER, StubVerifier, write_config
 from playwright.async_api import async_playwright
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
 from kiosk.demo.catalog import CARDS_DIR
+from kiosk.demo.run import yzt_command
 from kiosk.subject import subject_of
 from readers import CardUnreadable
 from readers.simulator import CardDeck, SamSimulator
 from verifier.api.heartbeat import Heartbeat
+from verifier.config import FleetConfig
+from verifier.fleetstate import assess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 DEADLINE_S = 0.6  # kiosktools.write_config
@@ -320,3 +325,57 @@ async def test_the_page_shows_offline_and_out_of_service(rig: Rig, artifacts_dir
         await rig.sim.serve_tcp("127.0.0.1", rig.sim_port)
         await page.wait_for_selector("#out-of-service", state="hidden", timeout=15000)
         await browser.close()
+
+
+async def test_a_silent_kiosk_tells_yzt_kiosk_status_and_the_fleet(tmp_path: Path) -> None:
+    """No sound device: the real espeak-ng renders, the player fails at the first verdict, and
+    the failure reaches ``yzt kiosk status`` and the heartbeat the fleet console alerts on."""
+    stub = await StubVerifier().start()
+    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim_port = await sim.serve_tcp("127.0.0.1", 0)
+    path = write_config(tmp_path, stub.url, f"tcp://127.0.0.1:{sim_port}")
+    player = json.dumps(NO_DEVICE)
+    path.write_text(
+        path.read_text().replace("[voice]\nenabled = false", f"[voice]\nplayer = {player}")
+    )
+    kiosk = KioskDaemon(load_config(path))
+    await kiosk.start()
+    rig = Rig(sim, sim_port, stub, kiosk, relay=-1)
+    try:
+        await rig.tap("green")
+        await rig.wait_for(
+            lambda: _voice_is(rig, "error"), "the voice to report its failure", timeout_s=10
+        )
+        shown = await asyncio.to_thread(
+            subprocess.run,
+            [*yzt_command(), "kiosk", "status", "--url", kiosk.screen_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines()[3:-1]}
+        assert "error · voice player failed (no sound device?)" in rows["voice"]
+        assert "voice: voice player failed" in rows["last error"]
+
+        await kiosk.send_heartbeat()
+        beat = stub.requests["heartbeat"][-1]
+        assert beat["voice"]["state"] == "error"
+        moment = dt.datetime.now(dt.UTC)
+        state = assess(
+            {"kiosk_id": "lane-1", "site": "hospital-a", "doc": beat, "received_at": moment},
+            now=moment,
+            config=FleetConfig(),
+            expected_version=None,
+        )
+        assert [a.code for a in state.alerts] == ["VOICE_FAULT"]
+        assert beat["voice"]["detail"] in state.alerts[0].cause.en
+    finally:
+        await rig.http.aclose()
+        await kiosk.aclose()
+        await sim.aclose()
+        await stub.stop()
+
+
+async def _voice_is(rig: Rig, state: str) -> bool:
+    return bool((await rig.status())["voice"]["state"] == state)

@@ -123,6 +123,7 @@ def kiosk_toml(folder: Path, lane: str, verifier: Verifier) -> Path:
     """The lane's config: its PC/SC reader, the verifier's pepper, a deadline with room for CI."""
     folder.mkdir()
     (folder / "token").write_text(verifier.tokens[lane])
+    (folder / "token").chmod(0o600)
     path = folder / "kiosk.toml"
     path.write_text(
         f"""

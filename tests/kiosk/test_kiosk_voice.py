@@ -8,6 +8,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from kiosktools import NO_DEVICE
 
 from kiosk.config import VoiceSection
 from kiosk.texts import spoken_phrases
@@ -54,3 +55,25 @@ async def test_no_sound_device_is_logged_once_and_the_kiosk_goes_on(
         assert voice.problem is not None
         assert len([r for r in caplog.records if "without sound" in r.message]) == 1
         await voice.aclose()
+
+
+async def test_a_missing_sound_device_is_passed_on_once_and_cleared_when_a_prompt_plays(
+    tmp_path: Path,
+) -> None:
+    heard: list[str] = []
+    voice = Voice(VoiceSection(player=NO_DEVICE), tmp_path, heard.append)
+    await voice.render({"PASS": "请通行"})
+    for _ in range(3):
+        voice.say("PASS")
+        assert voice._watch is not None
+        await voice._watch  # the player ran to its end
+    assert len(heard) == 1 and heard[0] == voice.problem
+    assert heard[0].startswith("voice player failed (no sound device?): ")
+    assert "hw:99" in heard[0] or "card index for 99" in heard[0]
+
+    voice.section = VoiceSection(player=["true"])  # a player that works again
+    voice.say("PASS")
+    assert voice._watch is not None
+    await voice._watch
+    assert voice.problem is None and len(heard) == 1
+    await voice.aclose()

@@ -151,6 +151,7 @@ async def running(folder: Path, trust: bytes | None = None) -> AsyncIterator[Rig
             public_key=str(keys / "risklist-signing.pub"),
         )
         (folder / "token").write_text(token)
+        (folder / "token").chmod(0o600)
         settings = load_config(path)
         offline = OfflineState.from_kiosk(settings)
         kiosk = KioskDaemon(settings, offline=offline)

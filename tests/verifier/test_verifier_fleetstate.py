@@ -103,6 +103,14 @@ def test_a_lost_camera_warns_that_face_checks_are_off(camera: dict[str, Any]) ->
     assert "no new frame" in alert.cause.en and "face checks are unavailable" in alert.cause.en
 
 
+def test_a_silent_kiosk_warns_with_the_players_words() -> None:
+    detail = "voice player failed (no sound device?): can't open output file `hw:99,0'"
+    (alert,) = judged(voice={"state": "error", "detail": detail}).alerts
+    assert (alert.code, alert.severity) == ("VOICE_FAULT", "warning")
+    assert detail in alert.cause.en and "on screen only" in alert.cause.en
+    assert judged(voice={"state": "off"}).alerts == judged(voice={"state": "ok"}).alerts == ()
+
+
 def test_a_kiosk_without_a_camera_is_fine() -> None:
     assert judged(camera={"state": "off"}).alerts == ()
     assert judged(camera={"camera": "off", "engine": "off"}).alerts == ()

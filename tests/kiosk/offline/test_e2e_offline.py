@@ -166,6 +166,7 @@ def prepare_verifier(folder: Path) -> tuple[Path, Engine, Path, str]:
 
 def kiosk_toml(folder: Path, url: str, sim_port: int, public: Path, token: str) -> Path:
     (folder / "token").write_text(token)
+    (folder / "token").chmod(0o600)
     path = folder / "kiosk.toml"
     path.write_text(
         f"""
