@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
 from stats_sim import nearest_rank_p95
+from verifier_helpers import tally_as_before
 
 from verifier.store.engine import alembic_config
 from verifier.store.events import record_events
@@ -27,7 +28,6 @@ REVISION = importlib.import_module("verifier.migrations.versions.0122_event_p95s
 BEFORE = REVISION.down_revision
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 EAST = timezone(timedelta(hours=8))
-KEY = "day, site, verdict, age_band"
 
 
 def tap(n: int) -> dict[str, Any]:
@@ -55,13 +55,7 @@ def populate(engine: Engine, taps: list[dict[str, Any]]) -> None:
     old_events = sa.table("events", *columns, sa.column("reasons", sa.JSON))
     with engine.begin() as conn:
         conn.execute(sa.insert(old_events), rows)
-        conn.execute(
-            sa.text(
-                f"INSERT INTO event_tallies ({KEY}, events, offline, timed) SELECT {KEY}, "
-                "count(*), sum(CASE WHEN source = 'online' THEN 0 ELSE 1 END), count(latency_ms) "
-                f"FROM events GROUP BY {KEY}"
-            )
-        )
+        tally_as_before(conn)
 
 
 def table(engine: Engine, sql: str) -> list[tuple[Any, ...]]:

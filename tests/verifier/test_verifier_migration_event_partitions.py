@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
+from verifier_helpers import tally_as_before
 
 from verifier.store.engine import alembic_config
 from verifier.store.events import record_events
@@ -56,16 +57,9 @@ def populate(engine: Engine, taps: list[dict[str, Any]]) -> None:
     """The events as the release before stored them (no subject: its type is changing), and
     their tallies."""
     rows = [{**t, "day": t["at"].date().isoformat(), "received_at": NOW} for t in taps]
-    key = "day, site, verdict, age_band"
     with engine.begin() as conn:
         conn.execute(sa.insert(OLD_EVENTS), rows)
-        conn.execute(
-            sa.text(
-                f"INSERT INTO event_tallies ({key}, events, offline, timed) SELECT {key}, "
-                "count(*), sum(CASE WHEN source = 'online' THEN 0 ELSE 1 END), count(latency_ms) "
-                f"FROM events GROUP BY {key}"
-            )
-        )
+        tally_as_before(conn)
 
 
 def snapshot(engine: Engine, table: str) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 
 from verifier.config import default_config_text, write_private
 from verifier.idnumber import synthetic_id_number
@@ -135,3 +135,16 @@ def counted_queries(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def tally_as_before(conn: Connection) -> None:
+    """``event_tallies`` counted from the stored events as a release before 0122 kept them: for
+    migration tests, which cannot call today's ``recount_tallies`` on an older schema."""
+    key = "day, site, verdict, age_band"
+    conn.execute(
+        text(
+            f"INSERT INTO event_tallies ({key}, events, offline, timed) SELECT {key}, "
+            "count(*), sum(CASE WHEN source = 'online' THEN 0 ELSE 1 END), count(latency_ms) "
+            f"FROM events GROUP BY {key}"
+        )
+    )
