@@ -71,12 +71,12 @@ def test_the_check_sees_lazy_relative_and_dynamic_imports(tmp_path: Path) -> Non
         "    from yzt import __version__\n"
         "    return __version__\n"
         "policy = importlib.import_module('verifier.policy')\n"
-        "import verifier.api.heartbeat as heartbeat\n"
+        "import verifier.fleet.heartbeat as heartbeat\n"
     )
     assert violations(package, FORBIDDEN["kiosk"]) == [
         "kiosk/sub/tool.py:4 imports yzt",
         "kiosk/sub/tool.py:6 imports verifier.policy",
-        "kiosk/sub/tool.py:7 imports verifier.api.heartbeat",
+        "kiosk/sub/tool.py:7 imports verifier.fleet.heartbeat",
     ]
     modules = {name for _, name in imported_modules(package / "sub" / "tool.py", package)}
     assert "kiosk.gate" in modules

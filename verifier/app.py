@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
-from verifier.api import events, feeds, fleet, health, lookup, openapi, problems, stats, verify
+from verifier.api import events, feeds, health, lookup, openapi, problems, stats, verify
 from verifier.api.deps import Services
 from verifier.api.headers import SecurityHeaders
 from verifier.api.limits import BodyLimit, FailedAuth, RateLimiter
@@ -24,9 +24,11 @@ from verifier.api.metrics import Metrics, MetricsMiddleware
 from verifier.api.replica_metrics import ReplicaCollector
 from verifier.api.verify_fast import VerifyFastPath
 from verifier.config import VerifierConfig
-from verifier.console import fleet_page, session, stats_csv, stats_page
+from verifier.console import session, stats_csv, stats_page
 from verifier.console.auth import SignInRequired, sign_in_redirect
 from verifier.console.templating import STATIC
+from verifier.fleet import page as fleet_page
+from verifier.fleet import routes as fleet
 from verifier.policy import PolicyError, load_profiles
 from verifier.qrcards import routes as trustlist
 from verifier.qrcards.trustlist import TrustListServer

@@ -38,7 +38,7 @@ from verifier.config import (
     write_private,
 )
 from verifier.feeds import ImportReport, import_feed
-from verifier.fleet_cli import fleet
+from verifier.fleet.cli import fleet
 from verifier.lookup import NotAnIdNumber, answer
 from verifier.policy import PolicyError, load_profiles
 from verifier.qrcards.cli import qr_app

@@ -2,7 +2,7 @@
 ``promtool`` checks and unit-tests the rules (tests/deploy/promtool/yzt-alerts.test.yml) and the
 example config, the dashboard's queries parse as PromQL, and the thresholds are the console's.
 That the metric names exist on a real verifier's /metrics is
-tests/verifier/test_verifier_fleet_metrics.py."""
+tests/verifier/fleet/test_fleet_metrics.py."""
 
 from __future__ import annotations
 

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from verifier_helpers import write_config
 
-from verifier.api.heartbeat import Heartbeat, read_status
 from verifier.api.lookup import LookupRequest
 from verifier.api.models import EventBatch, VerifyRequest
 from verifier.app import create_app
 from verifier.config import load_config
+from verifier.fleet.heartbeat import Heartbeat, read_status
 
 MODELS: dict[str, type[BaseModel]] = {
     model.__name__: model for model in (VerifyRequest, EventBatch, Heartbeat, LookupRequest)

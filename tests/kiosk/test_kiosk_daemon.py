@@ -32,9 +32,9 @@ from kiosk.demo.run import yzt_command
 from kiosk.subject import subject_of
 from readers import CardUnreadable
 from readers.simulator import CardDeck, SamSimulator
-from verifier.api.heartbeat import Heartbeat
 from verifier.config import FleetConfig
-from verifier.fleetstate import assess
+from verifier.fleet.heartbeat import Heartbeat
+from verifier.fleet.state import assess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 DEADLINE_S = 0.6  # kiosktools.write_config

@@ -10,7 +10,7 @@ from typing import get_args
 import pytest
 
 from kiosk.status import READER_CODES, TEXT_CHARS, StatusBoard, drift_s, reader_code
-from verifier.api.heartbeat import Heartbeat, ReaderCode
+from verifier.fleet.heartbeat import Heartbeat, ReaderCode
 
 ID_NUMBER = "11010519491231002X"
 

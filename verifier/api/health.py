@@ -45,6 +45,6 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def metrics(services: ServicesDep) -> Response:
-    """In a thread: the fleet gauges query the store (verifier/api/fleet_metrics.py)."""
+    """In a thread: the fleet gauges query the store (verifier/fleet/metrics.py)."""
     body = await run_in_threadpool(generate_latest, services.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per app. Labels are routes, sites, verdicts, kinds, kiosks —
 never a subject or an ID number. The fleet's per-kiosk gauges are read from the store at each
-scrape (verifier/api/fleet_metrics.py)."""
+scrape (verifier/fleet/metrics.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from verifier.api.fleet_metrics import FleetCollector
+from verifier.fleet.metrics import FleetCollector
 from verifier.logs import ACCESS_LOGGER, client_address, request_label
 
 

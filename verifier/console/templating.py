@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from verifier.fleetstate import human_age
+from verifier.fleet.alerts import human_age
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"

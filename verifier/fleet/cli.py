@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from verifier.fleetstate import Vitals, human_age
+from verifier.fleet.alerts import human_age
+from verifier.fleet.state import Vitals
 
 TOKEN_ENV = "YZT_STAFF_TOKEN"
 STATE_STYLE = {"online": "green", "degraded": "yellow", "offline": "bold red"}

@@ -1,8 +1,8 @@
 """``POST /v1/heartbeat`` (kiosk) and ``GET /v1/fleet`` (staff): every kiosk's last status, with
-the state and alerts the staff console shows (verifier/fleetstate.py).
+the state and alerts the staff console shows (verifier/fleet/state.py).
 
 A heartbeat is stored only when it names the token's own kiosk and site (``check_kiosk``), and
-only as typed and redacted by verifier/api/heartbeat.py; the fleet serves stored documents read
+only as typed and redacted by verifier/fleet/heartbeat.py; the fleet serves stored documents read
 back the same way, so a row stored before typing cannot break the answer.
 """
 
@@ -23,8 +23,8 @@ from verifier.api.deps import (
     check_kiosk,
     scoped_site,
 )
-from verifier.api.heartbeat import Heartbeat, served
-from verifier.fleetstate import KioskState, State, assess_fleet, summarize
+from verifier.fleet.heartbeat import Heartbeat, served
+from verifier.fleet.state import KioskState, State, assess_fleet, summarize
 from verifier.store.heartbeats import last_heartbeats, record_heartbeat
 from verifier.timeutil import iso, utcnow
 

@@ -1,4 +1,4 @@
-"""The fleet on the verifier's /metrics (verifier/api/fleet_metrics.py): per-kiosk gauges from
+"""The fleet on the verifier's /metrics (verifier/fleet/metrics.py): per-kiosk gauges from
 real heartbeats on SQLite and PostgreSQL; the names the alert rules and the Grafana dashboard
 use all exist on a real ``yzt verifier serve``; and a real Prometheus loading
 deploy/prometheus/yzt-alerts.yml raises, for the 50 simulated kiosks, the alerts the staff

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fleet_sim import YZT, Served, running_fleet
 
-from verifier.fleet_cli import COLUMNS
-from verifier.fleetstate import STATES
+from verifier.fleet.cli import COLUMNS
+from verifier.fleet.state import STATES
 
 
 @pytest.fixture(scope="module")

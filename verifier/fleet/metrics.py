@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from verifier.fleetstate import Vitals
+from verifier.fleet.state import Vitals
 from verifier.store.heartbeats import last_heartbeats
 from verifier.timeutil import utcnow
 

@@ -1,6 +1,6 @@
 """``GET /fleet``: every kiosk on one server-rendered page, worst first, reloading itself.
 
-The same view as ``GET /v1/fleet`` (one query, states from verifier/fleetstate.py), under a line
+The same view as ``GET /v1/fleet`` (one query, states from verifier/fleet/state.py), under a line
 per database replica when ``[store] read_urls`` names any (verifier/store/pg_reads.py); a plain
 ``<meta http-equiv=refresh>`` keeps it current without scripts, and keeps the filters because
 they live in the query string.
@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from verifier.api.deps import Services, scoped_site
-from verifier.api.fleet import fleet_view
 from verifier.console.auth import StaffPage
 from verifier.console.templating import templates
-from verifier.fleetstate import STATES, State
+from verifier.fleet.routes import fleet_view
+from verifier.fleet.state import STATES, State
 from verifier.timeutil import iso
 
 router = APIRouter(include_in_schema=False)

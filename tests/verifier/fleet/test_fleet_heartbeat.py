@@ -1,4 +1,4 @@
-"""The typed heartbeat (verifier/api/heartbeat.py) as an attacker or a broken kiosk sends it, on
+"""The typed heartbeat (verifier/fleet/heartbeat.py) as an attacker or a broken kiosk sends it, on
 SQLite and PostgreSQL: deep nesting, unknown keys and unbounded values are refused with a 422
 naming the field while the fleet keeps answering; ID numbers in free text never reach the
 heartbeats table, ``/v1/fleet`` or ``/fleet``; rows stored before the heartbeat was typed still
@@ -16,8 +16,8 @@ from fleet_sim import reader_fault, status_doc
 from sqlalchemy import insert, select
 from verifier_helpers import Api
 
-from verifier.api.heartbeat import TEXT_CHARS, Heartbeat, read_status
-from verifier.fleet_cli import fleet_table
+from verifier.fleet.cli import fleet_table
+from verifier.fleet.heartbeat import TEXT_CHARS, Heartbeat, read_status
 from verifier.idnumber import redact_id_numbers
 from verifier.store.schema import heartbeats
 from verifier.timeutil import utcnow
