@@ -11,8 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from verifier.fleet.heartbeat import ReaderCode
+
 Severity = Literal["critical", "warning"]
-READER_FALLBACK = "READER_ERROR"
+AlertCode = Literal[
+    "OFFLINE",
+    ReaderCode,
+    "CAMERA_FAULT",
+    "VOICE_FAULT",
+    "VERIFIER_UNREACHABLE",
+    "RISKLIST_STALE",
+    "RISKLIST_AGING",
+    "RISKLIST_MISSING",
+    "OUTBOX_FULL",
+    "OUTBOX_BACKLOG",
+    "CLOCK_DRIFT",
+    "VERSION_MISMATCH",
+]
+"""Every alert; the reader's are the codes the kiosk sends, so a code it may send has a row."""
+READER_FALLBACK: ReaderCode = "READER_ERROR"
 """The reader alert for a reader error sent without a code: kiosks from before the heartbeat
 carried ``reader.code`` still say what failed, in words, which are shown but not interpreted."""
 
@@ -46,7 +63,7 @@ class Wording:
     action: Text
 
 
-ALERTS: dict[str, Wording] = {
+ALERTS: dict[AlertCode, Wording] = {
     "OFFLINE": Wording(
         "critical",
         Text("离线", "Offline"),
@@ -251,7 +268,7 @@ AHEAD, BEHIND = Text("快", "ahead of"), Text("慢", "behind")
 class Alert:
     """Something a person should do: a short title, why (cause) and what to do (action)."""
 
-    code: str
+    code: AlertCode
     severity: Severity
     title: Text
     cause: Text
@@ -267,7 +284,7 @@ class Alert:
         }
 
 
-def alert(code: str, *, severity: Severity | None = None, **facts: str | Text) -> Alert:
+def alert(code: AlertCode, *, severity: Severity | None = None, **facts: str | Text) -> Alert:
     """The alert ``code`` of ``ALERTS`` with its facts filled in."""
     wording = ALERTS[code]
     return Alert(

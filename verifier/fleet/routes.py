@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -23,6 +23,7 @@ from verifier.api.deps import (
     check_kiosk,
     scoped_site,
 )
+from verifier.fleet.alerts import AlertCode, Severity
 from verifier.fleet.heartbeat import Heartbeat, served
 from verifier.fleet.state import KioskState, State, assess_fleet, summarize
 from verifier.store.heartbeats import last_heartbeats, record_heartbeat
@@ -41,8 +42,8 @@ class Said(BaseModel):
 
 
 class AlertAnswer(BaseModel):
-    code: str
-    severity: Literal["critical", "warning"]
+    code: AlertCode
+    severity: Severity
     title: Said
     cause: Said
     action: Said

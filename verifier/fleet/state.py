@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from verifier.config import FleetConfig
 from verifier.fleet.alerts import AHEAD, BEHIND, READER_FALLBACK, Alert, Severity, age_text, alert
-from verifier.fleet.heartbeat import KioskStatus, read_status
+from verifier.fleet.heartbeat import KioskStatus, ReaderCode, read_status
 
 State = Literal["online", "degraded", "offline"]
 STATES: tuple[State, ...] = ("offline", "degraded", "online")
@@ -36,7 +36,7 @@ class Vitals:
     """The columns of one fleet row (``None`` = not reported)."""
 
     reader_state: str | None = None
-    reader_code: str | None = None
+    reader_code: ReaderCode | None = None
     reader_detail: str | None = None
     camera_state: str | None = None
     camera_detail: str | None = None
@@ -63,20 +63,20 @@ class Vitals:
         if drift is None and status.clock is not None:
             drift = status.clock.drift_s
         return cls(
-            reader_state=reader and reader.state,
-            reader_code=reader and reader.code,
-            reader_detail=reader and reader.detail,
-            camera_state=camera and camera.state,
-            camera_detail=camera and camera.detail,
-            voice_state=voice and voice.state,
-            voice_detail=voice and voice.detail,
-            link_state=link and link.state,
-            link_error=link and link.last_error,
-            risklist_version=risk and risk.version,
-            risklist_age_s=risk and risk.age_s,
-            risklist_fresh=risk and risk.fresh,
-            outbox_pending=outbox and outbox.pending,
-            outbox_oldest_s=outbox and outbox.oldest_age_s,
+            reader_state=reader.state if reader else None,
+            reader_code=reader.code if reader else None,
+            reader_detail=reader.detail if reader else None,
+            camera_state=camera.state if camera else None,
+            camera_detail=camera.detail if camera else None,
+            voice_state=voice.state if voice else None,
+            voice_detail=voice.detail if voice else None,
+            link_state=link.state if link else None,
+            link_error=link.last_error if link else None,
+            risklist_version=risk.version if risk else None,
+            risklist_age_s=risk.age_s if risk else None,
+            risklist_fresh=risk.fresh if risk else None,
+            outbox_pending=outbox.pending if outbox else None,
+            outbox_oldest_s=outbox.oldest_age_s if outbox else None,
             outbox_alarm=bool(outbox and outbox.alarm),
             outbox_refused=(outbox and outbox.refused) or 0,
             clock_drift_s=drift,
