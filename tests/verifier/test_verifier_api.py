@@ -1,5 +1,5 @@
-"""The HTTP API through the ASGI app on SQLite and PostgreSQL: roles, verify, events, heartbeat,
-fleet, stats, feeds, limits, errors."""
+"""The HTTP API through the ASGI app on SQLite and PostgreSQL: roles, verify, events, stats,
+feeds, limits, errors (heartbeat and fleet: tests/verifier/fleet/test_fleet_routes.py)."""
 
 from __future__ import annotations
 
@@ -289,28 +289,6 @@ async def test_events_are_idempotent_and_counted_in_stats(
     assert (recent["total"], recent["counted"]) == (6, 4)
     assert purge_events(api.engine, days=30) == 1
     assert (await api.client.get("/v1/stats", headers=api.auth("staff"))).json()["total"] == 5
-
-
-async def test_heartbeat_and_fleet(
-    api: Api, kiosk_auth: Callable[[str, str], dict[str, str]]
-) -> None:
-    doc = {
-        "kiosk_id": "k7",
-        "site": "hospital-a",
-        "version": "0.1.0",
-        "uptime_s": 12,
-        "reader": {"state": "ok", "detail": ""},
-        "outbox": {"pending": 3, "oldest_age_s": 9},
-    }
-    answer = await api.client.post(
-        "/v1/heartbeat", json=doc, headers=kiosk_auth("k7", "hospital-a")
-    )
-    server_time = datetime.fromisoformat(answer.json()["server_time"])
-    assert abs((server_time - datetime.now(UTC)).total_seconds()) < 60
-    fleet = (await api.client.get("/v1/fleet", headers=api.auth("staff"))).json()
-    (kiosk,) = fleet["kiosks"]
-    assert kiosk["online"] is True and kiosk["doc"]["outbox"] == {"pending": 3, "oldest_age_s": 9}
-    assert kiosk["kiosk_id"] == "k7" and kiosk["site"] == "hospital-a"
 
 
 async def test_feed_over_http_reports_rejected_rows(api: Api) -> None:
