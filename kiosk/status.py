@@ -1,7 +1,7 @@
 """What staff see about one kiosk: reader, verifier link, today's counts, last error.
 
 The same document feeds ``/api/status``, the ``/status`` page, ``yzt kiosk status`` and the
-heartbeat to the verifier (whose typed model, verifier/api/heartbeat.py, refuses keys it does not
+heartbeat to the verifier (whose typed model, verifier/fleet/heartbeat.py, refuses keys it does not
 know). Counts never carry a subject or a name, and no text in it carries an ID number: anything
 shaped like one is replaced before the document leaves ``document()``.
 """
@@ -36,7 +36,7 @@ _ID_SHAPED = re.compile(
     r"|[A-Za-z]{3}\d(?:[\s.-]?\d){11}(?![\s.-]?\d)"
     r"|(?<![A-Za-z0-9])[HM]\d{8}(?:\d{2})?(?!\d)"
 )
-"""ID-number shapes, as verifier/api/heartbeat.py redacts them (kiosk/ may not import verifier/):
+"""ID-number shapes, as verifier/fleet/heartbeat.py redacts them (kiosk/ may not import verifier/):
 15 or more digits, 3 letters and 12 digits, Hong Kong/Macao permit numbers."""
 
 
