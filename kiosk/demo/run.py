@@ -68,9 +68,8 @@ def yzt_as_typed() -> str:
     found = shutil.which("yzt")
     if found is not None and Path(found).resolve() == script.resolve():
         return "yzt"
-    if script.is_relative_to(Path.cwd()):
-        return str(script.relative_to(Path.cwd()))
-    return str(script)
+    venv = script.parent.parent
+    return f"{venv.name}/bin/yzt" if venv.parent == Path.cwd() else str(script)
 
 
 def _die_with_parent() -> None:

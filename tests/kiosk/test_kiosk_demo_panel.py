@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 from demotools import Demo, running_demo
 from playwright.sync_api import Browser, Page
 
-from kiosk.demo.run import _remove_unless_used, processes_using
+from kiosk.demo.run import _remove_unless_used, processes_using, yzt_as_typed
 
 pytestmark = pytest.mark.browser
 SHOWN_TIMEOUT_MS = 5000
@@ -160,3 +161,15 @@ def test_a_data_dir_in_use_is_kept_and_a_free_one_removed(tmp_path: Path) -> Non
         holder.wait()
     _remove_unless_used(used)
     assert not used.exists()
+
+
+def test_yzt_is_printed_as_the_shell_finds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Path(sys.executable).with_name("yzt")
+    venv = script.parent.parent
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir("/")
+    assert yzt_as_typed() == str(script)  # not on PATH: the full path
+    monkeypatch.chdir(venv.parent)
+    assert yzt_as_typed() == f"{venv.name}/bin/yzt"  # from the checkout: .venv/bin/yzt
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
+    assert yzt_as_typed() == "yzt"  # after . .venv/bin/activate
