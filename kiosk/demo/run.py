@@ -28,7 +28,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon, KioskStartError
-from kiosk.demo.catalog import CARDS_DIR, descriptions
+from kiosk.demo.catalog import descriptions
 from kiosk.demo.cli import DEFAULT_KIOSK_PORT
 from kiosk.demo.feeds import write_feeds
 from kiosk.demo.panel import panel_router
@@ -36,7 +36,7 @@ from kiosk.offline import OfflineState
 from kiosk.offline.risklist import RiskListError
 from kiosk.offline.sync import SyncError
 from readers import Reader, open_reader
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 
 SITE = "demo-hospital"
 READY_TIMEOUT_S = 60.0
@@ -277,7 +277,7 @@ class DemoStack:
         return f"the verifier stopped: {lines[-1] if lines else 'no message'} (log: {log})"
 
     async def _start_simulator(self) -> None:
-        self.simulator = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+        self.simulator = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
         self.sim_port = await self.simulator.serve_tcp("127.0.0.1", 0)
 
     async def _start_kiosk(self) -> None:
