@@ -63,6 +63,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+	@echo "yzt is installed in $(BIN)/, not on your PATH: run '. $(BIN)/activate' once per shell" \
+		"and the yzt … commands in README.md and docs/ work as written."
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.cardcheck import ELDER_BAND
+from kiosk.offline.clock import parse_server_time
 from kiosk.version import kiosk_version
 
 READER_CODES = {
@@ -122,16 +123,10 @@ class StatusBoard:
 
 
 def drift_s(server_time: str | None) -> float | None:
-    """Seconds the kiosk clock is ahead of the verifier's (positive = kiosk ahead)."""
-    if not server_time:
-        return None
-    try:
-        server = dt.datetime.fromisoformat(server_time.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if server.tzinfo is None:
-        server = server.replace(tzinfo=dt.UTC)
-    return round((dt.datetime.now(dt.UTC) - server).total_seconds(), 3)
+    """Seconds the kiosk clock is ahead of the verifier's (positive = kiosk ahead), parsed as
+    ``ClockDrift`` parses it."""
+    server = parse_server_time(server_time)
+    return None if server is None else round(time.time() - server, 3)
 
 
 def _scrubbed_all(value: Any) -> Any:

@@ -1,15 +1,12 @@
 """The demo cards and the feed data each one gets, so every card shows a different outcome.
 
-Card files live in ``cards/NAME.json`` (synthetic people, valid check digits); this table says
-what the demo's verifier should know about each of them.
+Card files are the simulator's demo deck, ``readers/simulator/cards/NAME.json`` (synthetic people,
+valid check digits); this table says what the demo's verifier should know about each of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-
-CARDS_DIR = Path(__file__).parent / "cards"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""``yzt demo`` (run everything), ``yzt demo tap NAME`` and ``yzt demo remove``."""
+"""``yzt demo`` (run everything), ``yzt demo tap NAME``, ``yzt demo remove`` and
+``yzt demo verifier stop|start``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ demo_app = typer.Typer(
 )
 DEFAULT_KIOSK_PORT = 8080
 DEFAULT_VERIFIER_PORT = 8081
+VERIFIER_START_TIMEOUT_S = 90  # the demo waits up to 60 s for its verifier to answer
+verifier_app = typer.Typer(
+    help="Stop the running demo's verifier (taps are then decided offline) or start it again."
+)
+demo_app.add_typer(verifier_app, name="verifier")
 UrlOption = Annotated[str, typer.Option("--url", help="The running demo's kiosk address.")]
 
 
@@ -61,11 +67,24 @@ def remove(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
     console.print("Card removed.")
 
 
-def _post(address: str) -> None:
+@verifier_app.command("stop")
+def verifier_stop(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
+    """Stop the demo's verifier; bring it back with ``yzt demo verifier start``."""
+    console.print(_post(f"{url.rstrip('/')}/demo/api/verifier/stop")["message"], markup=False)
+
+
+@verifier_app.command("start")
+def verifier_start(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
+    """Start the demo's verifier again (same data, same port)."""
+    console.print(_post(f"{url.rstrip('/')}/demo/api/verifier/start")["message"], markup=False)
+
+
+def _post(address: str) -> dict[str, object]:
+    """The demo's JSON answer; on failure its reason on stderr and exit 1."""
     import httpx
 
     try:
-        response = httpx.post(address, timeout=5)
+        response = httpx.post(address, timeout=VERIFIER_START_TIMEOUT_S)
     except httpx.HTTPError as exc:
         err.print(f"cannot reach the demo at {address}: {exc}", markup=False)
         err.print("Start it first with: yzt demo", markup=False)
@@ -74,3 +93,4 @@ def _post(address: str) -> None:
         detail = response.json().get("detail", response.text) if response.content else ""
         err.print(f"the demo refused: {detail}", markup=False)
         raise typer.Exit(1)
+    return response.json()

@@ -11,15 +11,16 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from kiosk.demo.catalog import CARDS_DIR, CATALOG
+from kiosk.demo.catalog import CATALOG
+from readers.simulator import DEMO_CARDS
 
 
-def id_number_of(name: str, cards_dir: Path = CARDS_DIR) -> str:
+def id_number_of(name: str, cards_dir: Path = DEMO_CARDS) -> str:
     data = json.loads((cards_dir / f"{name}.json").read_text(encoding="utf-8"))
     return str(data["id_number"])
 
 
-def write_feeds(directory: Path, today: dt.date, cards_dir: Path = CARDS_DIR) -> dict[str, Path]:
+def write_feeds(directory: Path, today: dt.date, cards_dir: Path = DEMO_CARDS) -> dict[str, Path]:
     """``codes.csv``, ``travel.csv`` and ``cards.csv`` for the catalog; their paths by kind."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = f"{today.isoformat()}T00:00:00Z"

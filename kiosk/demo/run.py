@@ -28,14 +28,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon, KioskStartError
-from kiosk.demo.catalog import CARDS_DIR, descriptions
+from kiosk.demo.catalog import descriptions
+from kiosk.demo.cli import DEFAULT_KIOSK_PORT
 from kiosk.demo.feeds import write_feeds
 from kiosk.demo.panel import panel_router
 from kiosk.offline import OfflineState
 from kiosk.offline.risklist import RiskListError
 from kiosk.offline.sync import SyncError
 from readers import Reader, open_reader
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 
 SITE = "demo-hospital"
 READY_TIMEOUT_S = 60.0
@@ -46,7 +47,7 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-class DemoError(Exception):
+class DemoError(RuntimeError):
     """A demo step failed; the message says which and why."""
 
 
@@ -56,6 +57,19 @@ def yzt_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     return [sys.executable, "-c", "from yzt.cli import main; main()"]
+
+
+def yzt_as_typed() -> str:
+    """``yzt`` as a user can type it here: the bare name when the shell finds this very script,
+    else its path (``.venv/bin/yzt`` from the checkout), so printed commands work as written."""
+    script = Path(sys.executable).with_name("yzt")
+    if not script.is_file():
+        return "yzt"
+    found = shutil.which("yzt")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "yzt"
+    venv = script.parent.parent
+    return f"{venv.name}/bin/yzt" if venv.parent == Path.cwd() else str(script)
 
 
 def _die_with_parent() -> None:
@@ -83,7 +97,10 @@ async def _yzt(*args: str) -> str:
 
 
 def _port_free(port: int, what: str) -> None:
+    """Bound as the servers bind (SO_REUSEADDR): a port left in TIME_WAIT by our own stopped
+    verifier is free, one someone listens on is not."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -107,6 +124,8 @@ class DemoStack:
         self.public_key: Path | None = None
         self.staff_token = ""
         self.reader_factory: Callable[[str], Reader] = open_reader
+        self._verifier_lock = asyncio.Lock()
+        self.keep_data = True
 
     @property
     def verifier_config(self) -> Path:
@@ -199,6 +218,29 @@ class DemoStack:
         for kind, path in feeds.items():
             await _yzt("verifier", "import", kind, str(path), "--config", str(self.verifier_config))
 
+    @property
+    def verifier_running(self) -> bool:
+        return self.verifier is not None and self.verifier.returncode is None
+
+    async def start_verifier(self) -> None:
+        """Serve the verifier again after ``stop_verifier`` (the panel, ``yzt demo verifier``)."""
+        async with self._verifier_lock:
+            if not self.verifier_running:
+                _port_free(self.verifier_port, "verifier")
+                await self._serve_verifier()
+
+    async def stop_verifier(self) -> None:
+        """Stop the demo's verifier child: taps are then decided offline, as on a real site."""
+        async with self._verifier_lock:
+            if self.verifier is None or self.verifier.returncode is not None:
+                return
+            self.verifier.terminate()
+            try:
+                await asyncio.wait_for(self.verifier.wait(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                self.verifier.kill()
+                await self.verifier.wait()
+
     async def _serve_verifier(self) -> None:
         log = (self.data / "verifier" / "serve.log").open("ab")
         self.verifier = await asyncio.create_subprocess_exec(
@@ -235,7 +277,7 @@ class DemoStack:
         return f"the verifier stopped: {lines[-1] if lines else 'no message'} (log: {log})"
 
     async def _start_simulator(self) -> None:
-        self.simulator = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+        self.simulator = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
         self.sim_port = await self.simulator.serve_tcp("127.0.0.1", 0)
 
     async def _start_kiosk(self) -> None:
@@ -253,7 +295,7 @@ class DemoStack:
             config,
             reader_factory=self.reader_factory,
             offline=self.offline,
-            extra_routes=[panel_router(self.simulator, descriptions())],
+            extra_routes=[panel_router(self.simulator, descriptions(), self)],
         )
         await self.kiosk.start()
         await self.offline.start()
@@ -289,13 +331,7 @@ dir = "data"
             await self.kiosk.aclose()
         if self.simulator is not None:
             await self.simulator.aclose()
-        if self.verifier is not None and self.verifier.returncode is None:
-            self.verifier.terminate()
-            try:
-                await asyncio.wait_for(self.verifier.wait(), STOP_TIMEOUT_S)
-            except TimeoutError:
-                self.verifier.kill()
-                await self.verifier.wait()
+        await self.stop_verifier()
 
 
 def _write_secret(path: Path, value: str) -> None:
@@ -312,11 +348,41 @@ def run_demo(data: Path | None, *, kiosk_port: int, verifier_port: int, people: 
     directory = Path(tempfile.mkdtemp(prefix="yzt-demo-")) if data is None else data
     directory.mkdir(parents=True, exist_ok=True)
     stack = DemoStack(directory, kiosk_port=kiosk_port, verifier_port=verifier_port, people=people)
+    stack.keep_data = not temporary
     try:
         return asyncio.run(_run(stack))
     finally:
         if temporary:
-            shutil.rmtree(directory, ignore_errors=True)
+            _remove_unless_used(directory)
+
+
+def _remove_unless_used(directory: Path) -> None:
+    """Delete the temporary data dir, unless another process (a verifier started by hand on the
+    demo's config, say) still has a file in it open: then keep it and say so."""
+    users = processes_using(directory)
+    if users:
+        err.print(
+            f"Kept {directory}: still in use by process {', '.join(map(str, users))}.",
+            highlight=False,
+        )
+        return
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def processes_using(directory: Path) -> list[int]:
+    """Other processes with a file under ``directory`` open (Linux ``/proc``; ours excluded)."""
+    inside = str(directory.resolve()) + os.sep
+    users = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            targets = [os.readlink(fd) for fd in (entry / "fd").iterdir()]
+        except OSError:
+            continue  # gone, or not ours to look at
+        if any(target.startswith(inside) for target in targets):
+            users.append(int(entry.name))
+    return sorted(users)
 
 
 async def _run(stack: DemoStack) -> int:
@@ -344,11 +410,13 @@ async def _run(stack: DemoStack) -> int:
 def _print_urls(stack: DemoStack) -> None:
     assert stack.kiosk is not None
     base = stack.kiosk.screen_url.rstrip("/")
+    yzt = yzt_as_typed()
+    url = "" if stack.kiosk_port == DEFAULT_KIOSK_PORT else f" --url {base}"
     console.print("[bold green]yzt demo is running[/]")
     console.print(f"  kiosk screen   {base}/", markup=False)
     console.print(f"  demo panel     {base}/demo", markup=False)
     console.print(
-        f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False
+        f"  staff status   {base}/status   (or: {yzt} kiosk status --url {base})", markup=False
     )
     console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
     console.print(
@@ -356,15 +424,15 @@ def _print_urls(stack: DemoStack) -> None:
         f"token {stack.staff_token}, kept in {stack.staff_token_file})",
         markup=False,
     )
-    if stack.verifier is not None:
-        console.print(
-            f"  offline        stop the verifier (kill {stack.verifier.pid}) and tap again: "
-            "the kiosk decides from its signed risk list",
-            markup=False,
-        )
-    console.print(f"  data           {stack.data}", markup=False)
     console.print(
-        f"Tap a card: yzt demo tap green --url {base}   ·   yzt demo remove --url {base}",
+        f"  offline        {yzt} demo verifier stop{url} (or the panel's button), then tap: "
+        "a card seen online in the last 6 h gets that saved result, any other card is decided "
+        f"from the signed risk list; {yzt} demo verifier start{url} brings it back",
         markup=False,
+    )
+    kept = "kept" if stack.keep_data else "removed on Ctrl-C unless you give --data DIR"
+    console.print(f"  data           {stack.data}   ({kept})", markup=False)
+    console.print(
+        f"Tap a card: {yzt} demo tap green{url}   ·   {yzt} demo remove{url}", markup=False
     )
     console.print("Ctrl-C stops everything.")

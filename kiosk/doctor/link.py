@@ -3,13 +3,13 @@ kiosk daemon (answers, risk list fresh). Nothing here changes state on either si
 
 from __future__ import annotations
 
-import email.utils
 import time
 
 import httpx
 
 from kiosk.config import KioskConfig
 from kiosk.doctor.findings import Finding, fail, ok, skip, warn
+from kiosk.offline.clock import ClockDrift
 
 CLOCK_WARN_S = 2.0
 CLOCK_FAIL_S = 30.0
@@ -26,6 +26,7 @@ def check_verifier(config: KioskConfig, timeout_s: float) -> list[Finding]:
             started = time.perf_counter()
             health = client.get("/healthz")
             latency_ms = (time.perf_counter() - started) * 1000
+            clock = _clock(health, latency_ms / 1000)  # now, while the answer is fresh
             auth = client.post(
                 "/v1/events",
                 json={"events": []},
@@ -45,7 +46,7 @@ def check_verifier(config: KioskConfig, timeout_s: float) -> list[Finding]:
         )
     else:
         reachable = ok("verifier", f"{base} answers in {latency_ms:.0f} ms")
-    return [reachable, _token(auth), _clock(health)]
+    return [reachable, _token(auth), clock]
 
 
 def _token(response: httpx.Response) -> Finding:
@@ -59,12 +60,18 @@ def _token(response: httpx.Response) -> Finding:
     return ok("token", "the verifier accepts the kiosk token")
 
 
-def _clock(response: httpx.Response) -> Finding:
-    date = response.headers.get("date")
-    if not date:
-        return warn("clock", "the verifier sent no Date header", "compare clocks by hand: date -u")
-    drift = time.time() - email.utils.parsedate_to_datetime(date).timestamp()
-    detail = f"{drift:+.1f} s against the verifier's clock"
+def _clock(response: httpx.Response, rtt_s: float) -> Finding:
+    """The kiosk's own measure (``ClockDrift``, as on its status page): kiosk clock minus the
+    verifier's ``X-Server-Time`` (``Date``, whole seconds, from an older verifier), half the
+    round trip allowed for."""
+    stamp, date = response.headers.get("x-server-time"), response.headers.get("date")
+    drift = ClockDrift(CLOCK_FAIL_S).observe(server_time=stamp, date=date, rtt_s=rtt_s)
+    if drift is None:
+        return warn("clock", "the verifier sent no clock header", "compare clocks by hand: date -u")
+    source = "X-Server-Time" if stamp else "Date header, whole seconds"
+    detail = (
+        f"{drift:+.3f} s: kiosk clock minus the verifier's ({source}, half the round trip allowed)"
+    )
     if abs(drift) > CLOCK_FAIL_S:
         return fail("clock", detail, CLOCK_FIX)
     if abs(drift) > CLOCK_WARN_S:

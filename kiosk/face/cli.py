@@ -62,7 +62,8 @@ def compare(
     models_dir: ModelsOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Compare LIVE with CARD and print JSON: outcome, score, ms (exit 0 whatever the outcome)."""
+    """Compare LIVE with CARD and print JSON: outcome, score, ms, the engine and the thresholds
+    used (exit 0 whatever the outcome)."""
     from kiosk.face.compare import compare_images
     from kiosk.face.engines import build_engine
     from kiosk.face.images import read_image
@@ -76,7 +77,8 @@ def compare(
         raise _fail(str(exc)) from None
     thresholds = settings.thresholds.for_engine(settings.engine)
     result = compare_images(face_engine, live_image, card_image, settings.gates, thresholds)
-    typer.echo(json.dumps(result.to_json()))
+    used = {"match": thresholds.match, "review": thresholds.review}
+    typer.echo(json.dumps(result.to_json() | {"engine": settings.engine, "thresholds": used}))
 
 
 @face_app.command("eval")
@@ -157,14 +159,39 @@ def _print_report(body: dict) -> None:
 def check_models(
     engine: EngineOption = None, models_dir: ModelsOption = None, config: ConfigOption = None
 ) -> None:
-    """Load the engine's model files and check their SHA-256, as the kiosk does at start."""
-    from kiosk.face.engines import build_engine
+    """Say which model files the engine needs, where and with which SHA-256, and whether each is
+    there; then load the engine as the kiosk does at start."""
+    from kiosk.face.engines import build_engine, required_models
+    from kiosk.face.engines.modelfile import read_verified
     from kiosk.face.settings import load_face_config
 
     try:
         settings = load_face_config(config, engine=engine, models_dir=models_dir)
-        build_engine(settings)
     except (FaceInputError, FaceSetupError) as exc:
+        raise _fail(str(exc)) from None
+    problems = 0
+    for model in required_models(settings):
+        try:
+            read_verified(model.path, model.sha256, model.key)
+            state = "ok"
+        except FaceSetupError as exc:
+            problems += 1
+            state = (
+                "missing" if not model.path.exists() else str(exc).removeprefix(f"{model.key}: ")
+            )
+        out.print(f"{model.key}  {model.path}  {state}", markup=False, highlight=False)
+        if state != "ok":
+            out.print(f"  get it from {model.source}", markup=False, highlight=False)
+            out.print(f"  put it at {model.path} (mode 0644), sha256 {model.sha256}", markup=False)
+    if problems:
+        models = settings.models.dir
+        raise _fail(
+            f"{problems} model file(s) to install for engine {settings.engine}: put them in "
+            f"{models} (or point --models-dir / [face.models] dir at them); docs/face.md"
+        )
+    try:
+        build_engine(settings)
+    except FaceSetupError as exc:
         raise _fail(str(exc)) from None
     out.print(f"engine {settings.engine}: model files present, hashes match, networks load.")
     out.print("Next: `yzt face compare LIVE.jpg CARD.bmp` on a photo pair.", markup=False)

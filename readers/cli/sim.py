@@ -30,7 +30,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 @app.command("sam")
 def sam(
     cards: Annotated[
-        Path, typer.Option("--cards", help="Directory of virtual card files (NAME.json).")
+        Path,
+        typer.Option(
+            "--cards",
+            help="Directory of virtual card files (NAME.json); 'demo': the demo cards shipped "
+            "with yzt (unless ./demo exists).",
+        ),
     ],
     use_pty: Annotated[
         bool, typer.Option("--pty", help="Serve on a new pty; prints its path.")

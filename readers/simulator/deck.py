@@ -10,6 +10,10 @@ from readers.cardjson import read_card_file
 from readers.errors import CardDataError
 from readers.record import encode_appended_address, encode_record
 
+DEMO_CARDS = Path(__file__).parent / "cards"
+"""The shipped demo deck (package data): ``--cards demo`` wherever ``yzt`` is installed."""
+DEMO = "demo"
+
 
 class DeckError(ValueError):
     """A card file that cannot be used, or a card name the deck does not hold."""
@@ -24,8 +28,11 @@ class CardDeck:
 
     @classmethod
     def from_dir(cls, path: str | Path) -> CardDeck:
-        """Load every ``*.json`` card file of ``path``; a bad file raises ``DeckError``."""
+        """Load every ``*.json`` card file of ``path`` (``demo``, when no such directory exists
+        here: the shipped demo deck); a bad file raises ``DeckError``."""
         directory = Path(path)
+        if str(path) == DEMO and not directory.is_dir():
+            directory = DEMO_CARDS
         if not directory.is_dir():
             raise DeckError(f"{directory}: not a directory of card files")
         cards: dict[str, IdCard] = {}

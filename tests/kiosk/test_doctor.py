@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import socket
 import subprocess
 import sys
@@ -196,6 +197,13 @@ def test_a_ready_box_passes_and_exits_zero(
         "risklist": "ok",
     }
     assert code == 0
+    # the status page's measure (ClockDrift): milliseconds from X-Server-Time, not Date's seconds
+    clock = checks["clock"]["detail"]
+    assert re.fullmatch(
+        r"[+-]\d+\.\d{3} s: kiosk clock minus the verifier's "
+        r"\(X-Server-Time, half the round trip allowed\)",
+        clock,
+    ), clock
 
 
 def test_a_rejected_token_fails_with_a_fix_and_is_never_printed(

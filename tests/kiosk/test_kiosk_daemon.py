@@ -27,11 +27,10 @@ from playwright.async_api import async_playwright
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.demo.run import yzt_command
 from kiosk.subject import subject_of
 from readers import CardUnreadable
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 from verifier.config import FleetConfig
 from verifier.fleet.heartbeat import Heartbeat
 from verifier.fleet.state import assess
@@ -94,7 +93,7 @@ class Rig:
 async def rig(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rig]:
     directory = tmp_path_factory.mktemp("daemon")
     stub = await StubVerifier().start()
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     sim_port = await sim.serve_tcp("127.0.0.1", 0)
     relay, relay_port = os.openpty()
     os.set_blocking(relay, False)
@@ -113,7 +112,7 @@ async def rig(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rig]:
 
 
 def green_id_number() -> str:
-    return json.loads((CARDS_DIR / "green.json").read_text())["id_number"]
+    return json.loads((DEMO_CARDS / "green.json").read_text())["id_number"]
 
 
 async def test_online_pass_shows_masked_name_and_sends_only_the_subject(
@@ -331,7 +330,7 @@ async def test_a_silent_kiosk_tells_yzt_kiosk_status_and_the_fleet(tmp_path: Pat
     """No sound device: the real espeak-ng renders, the player fails at the first verdict, and
     the failure reaches ``yzt kiosk status`` and the heartbeat the fleet console alerts on."""
     stub = await StubVerifier().start()
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     sim_port = await sim.serve_tcp("127.0.0.1", 0)
     path = write_config(tmp_path, stub.url, f"tcp://127.0.0.1:{sim_port}")
     player = json.dumps(NO_DEVICE)

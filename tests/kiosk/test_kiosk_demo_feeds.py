@@ -6,8 +6,9 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from kiosk.demo.catalog import CARDS_DIR, CATALOG
+from kiosk.demo.catalog import CATALOG
 from kiosk.demo.feeds import id_number_of, write_feeds
+from readers.simulator import DEMO_CARDS
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -18,7 +19,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_every_catalog_card_has_a_card_file() -> None:
-    assert {card.name for card in CATALOG} == {p.stem for p in CARDS_DIR.glob("*.json")}
+    assert {card.name for card in CATALOG} == {p.stem for p in DEMO_CARDS.glob("*.json")}
 
 
 def test_feeds_give_each_card_its_status(tmp_path: Path) -> None:

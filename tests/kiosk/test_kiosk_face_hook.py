@@ -25,7 +25,6 @@ from kiosktools import PEPPER, StubVerifier, write_config
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
 from kiosk.decision import NoOfflineData
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.face.camera import Camera
 from kiosk.face.checker import PersonChecker
 from kiosk.face.config import FaceConfig
@@ -36,7 +35,7 @@ from kiosk.face_hook import FaceHook
 from kiosk.tap import TapPipeline
 from kiosk.verifier_client import VerifierClient
 from readers import CardType, Gender, IdCard, Photo
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 
 if importlib.util.find_spec("dlib") is None:
     if in_ci():
@@ -51,7 +50,7 @@ async def kiosk(
     empty_scene = tmp_path / "scene.png"
     cv2.imwrite(str(empty_scene), np.full((480, 640, 3), 70, np.uint8))
     stub = await StubVerifier().start()
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     port = await sim.serve_tcp("127.0.0.1", 0)
     face = f"""
 [face]

@@ -26,10 +26,9 @@ from sqlalchemy import select
 
 from kiosk.config import ConfigError, load_config
 from kiosk.daemon import KioskDaemon
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.outbox import Outbox, OutboxFull, Uploader
 from kiosk.verifier_client import VerifierClient
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 from verifier.store.schema import events as stored_events
 from verifier.store.tokens import add_token
 
@@ -189,7 +188,7 @@ async def test_a_full_outbox_alarms_staff_and_the_elder_still_gets_a_verdict(
     tmp_path: Path, stub: StubVerifier, caplog: pytest.LogCaptureFixture
 ) -> None:
     stub.mode = "500"
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     sim_port = await sim.serve_tcp("127.0.0.1", 0)
     offline = f"[offline]\noutbox_max_mb = {CAP_MB}\n"
     config = write_config(tmp_path, stub.url, f"tcp://127.0.0.1:{sim_port}", offline)

@@ -33,12 +33,11 @@ from vpcd_card import VirtualCard
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.demo.feeds import write_feeds
 from kiosk.subject import subject_of
 from readers.masking import mask_name
 from readers.record import encode_record
-from readers.simulator import CardDeck
+from readers.simulator import DEMO_CARDS, CardDeck
 from verifier.config import load_config as load_verifier_config
 from verifier.feeds import import_feed
 from verifier.store import open_store
@@ -50,7 +49,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 YZT = str(Path(sys.executable).with_name("yzt"))
 SITE = "hospital-a"
 SETTLE_S = 15.0
-DECK = CardDeck.from_dir(CARDS_DIR)
+DECK = CardDeck.from_dir(DEMO_CARDS)
 CHIP_SERIAL = bytes.fromhex("5a01c3e4770a9b12")
 LANES = {
     "lane-1": f"pcsc://{DAEMON_NAME} 00 00",

@@ -37,10 +37,9 @@ from verifier_helpers import serving_process
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.offline import OfflineState
 from kiosk.subject import subject_of
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 from verifier.store import open_store
 from verifier.store.schema import events, health_codes
 from verifier.store.tokens import add_token
@@ -49,7 +48,7 @@ Screen = dict[str, Any]
 
 
 def id_number(card: str) -> str:
-    return str(json.loads((CARDS_DIR / f"{card}.json").read_text())["id_number"])
+    return str(json.loads((DEMO_CARDS / f"{card}.json").read_text())["id_number"])
 
 
 def yzt_verifier(*args: str, stdin: str = "") -> str:
@@ -137,7 +136,7 @@ async def running(folder: Path, trust: bytes | None = None) -> AsyncIterator[Rig
     config, engine = prepare_verifier(folder / "verifier", trust)
     token = add_token(engine, name="lane-1", role="kiosk", kiosk_id="lane-1", site="hospital-a")
     video = folder / "camera.avi"
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     sim_port = await sim.serve_tcp("127.0.0.1", 0)
     keys = folder / "verifier"
     with serving_process(config, folder / "verifier.log") as (url, server):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,50 @@ def test_a_bad_card_file_is_one_line_and_exit_2(cards: Path, text: str, words: s
         stdin=subprocess.DEVNULL,
     )
     assert (done.returncode, done.stderr.strip(), done.stdout) == (2, words, "")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``yzt`` built as a wheel and installed into a fresh directory, away from the checkout."""
+    root = tmp_path_factory.mktemp("installed")
+    source = root / "source"  # a copy: the build writes build/ and *.egg-info next to its input
+    skip = shutil.ignore_patterns(".*", "tests", "build", "*.egg-info", "__pycache__", "docs")
+    shutil.copytree(Path(__file__).resolve().parents[2], source, ignore=skip)
+    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(root / "dist")]
+    subprocess.run([*build, str(source)], check=True, capture_output=True, timeout=300)
+    wheel = next((root / "dist").glob("yzt-*.whl"))
+    target = root / "site"
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return target
+
+
+def test_demo_cards_are_found_wherever_yzt_is_installed(installed: Path, tmp_path: Path) -> None:
+    """``--cards demo`` from an installed wheel, run from a directory that is not the checkout."""
+    yzt = [sys.executable, "-c", "from yzt.cli import main; main()"]
+    done = subprocess.run(
+        [*yzt, "sim", "sam", "--cards", "demo", "--tcp", "0"],
+        input="list\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(installed)},
+    )
+    assert done.returncode == 0, done.stderr
+    listed = done.stdout.splitlines()[1]
+    assert listed.startswith("ok: cards: elder, expired,") and "green" in listed
+    shown = subprocess.run(
+        [sys.executable, "-c", "import readers; print(readers.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(installed)},
+        check=True,
+    )
+    assert shown.stdout.startswith(str(installed))  # the installed copy answered, not the checkout

@@ -1,5 +1,6 @@
 """``/healthz`` (process up), ``/readyz`` (store reachable), ``/metrics`` — open to scrapers and
-load balancers, and holding nothing about any person."""
+load balancers, and holding nothing about any person. ``/healthz`` carries ``X-Server-Time``, as
+the risk list does, so ``yzt doctor`` measures clock drift to the microsecond, as the kiosk does."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from verifier.api.deps import ServicesDep
 from verifier.api.problems import problem
 from verifier.store import StoreError, ping
+from verifier.timeutil import iso, utcnow
 
 router = APIRouter(tags=["ops"])
 
 
 @router.get("/healthz", summary="The process answers")
 async def healthz() -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok"}, headers={"X-Server-Time": iso(utcnow())})
 
 
 @router.get(

@@ -18,7 +18,7 @@ def read_verified(path: Path, expected_sha256: str, key: str) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError:
         raise FaceSetupError(
-            f"{key}: model file {path} not found (see docs/face.md, installing model files)"
+            f"{key}: model file {path} not found; `yzt face check-models` says what to put where"
         ) from None
     except OSError as exc:
         raise FaceSetupError(f"{key}: cannot read {path}: {exc.strerror}") from None

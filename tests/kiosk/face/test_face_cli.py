@@ -14,6 +14,7 @@ from facekit import card_jpeg, dlib_config, faces_dir, kiosk_frame, require_dlib
 from typer.testing import CliRunner
 
 from kiosk.face.cli import face_app
+from kiosk.face.config import SFACE_SHA256
 from kiosk.face.engines import FaceEngine, build_engine
 from kiosk.face.images import read_image
 
@@ -50,6 +51,7 @@ def test_compare_the_owner_and_a_stranger(photos: Path, shared_dir: Path) -> Non
     code, out, _ = _face(["compare", "--engine", "dlib", str(live), str(card)], shared_dir)
     body = json.loads(out)
     assert code == 0 and body["outcome"] == "match" and body["score"] >= 0.4
+    assert body["engine"] == "dlib" and body["thresholds"] == {"match": 0.4, "review": 0.33}
     assert {"detect", "embed", "compare", "total"} <= set(body["ms"])
     stranger = photos / "obama_live.png"
     code, out, _ = _face(["compare", "--engine", "dlib", str(stranger), str(card)], shared_dir)
@@ -132,7 +134,35 @@ def test_check_models(shared_dir: Path, tmp_path: Path) -> None:
     code, out, _ = _face(["check-models", "--engine", "dlib"], shared_dir)
     assert code == 0 and "hashes match" in out
     result = runner.invoke(face_app, ["check-models", "--models-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "face.models.yunet: model file" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 2 model file(s) to install for engine opencv: put them in {tmp_path} "
+        "(or point --models-dir / [face.models] dir at them); docs/face.md\n"
+    )
+
+
+def test_check_models_says_what_to_put_where(shared_dir: Path, tmp_path: Path) -> None:
+    """The YuNet file in place, SFace not: one line each, and for SFace where from and where to."""
+    yunet = "face_detection_yunet_2023mar.onnx"
+    (tmp_path / yunet).write_bytes((shared_dir / "models" / yunet).read_bytes())
+    result = runner.invoke(
+        face_app, ["check-models", "--models-dir", str(tmp_path)], env={"COLUMNS": "400"}
+    )
+    sface = tmp_path / "face_recognition_sface_2021dec.onnx"
+    zoo = "https://github.com/opencv/opencv_zoo/raw/main/models"
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"face.models.yunet  {tmp_path / yunet}  ok",
+        f"face.models.sface  {sface}  missing",
+        f"  get it from {zoo}/face_recognition_sface/face_recognition_sface_2021dec.onnx",
+        f"  put it at {sface} (mode 0644), sha256 {SFACE_SHA256}",
+    ]
+    sface.write_bytes(b"not a network")
+    result = runner.invoke(
+        face_app, ["check-models", "--models-dir", str(tmp_path)], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 2
+    assert f"face.models.sface  {sface}  {sface} has sha256 " in result.stdout
 
 
 @pytest.mark.parametrize("command", ["compare", "eval", "check-models"])

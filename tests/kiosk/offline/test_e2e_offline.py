@@ -32,10 +32,9 @@ from sqlalchemy import Engine, select
 
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon
-from kiosk.demo.catalog import CARDS_DIR
 from kiosk.offline import OfflineState
 from kiosk.subject import subject_of
-from readers.simulator import CardDeck, SamSimulator
+from readers.simulator import DEMO_CARDS, CardDeck, SamSimulator
 from verifier.config import load_config as load_verifier_config
 from verifier.risklist.build import publish
 from verifier.risklist.keys import init_keys, load_signing_key
@@ -64,7 +63,7 @@ def free_port() -> int:
 
 
 def id_number(card: str) -> str:
-    return str(json.loads((CARDS_DIR / f"{card}.json").read_text())["id_number"])
+    return str(json.loads((DEMO_CARDS / f"{card}.json").read_text())["id_number"])
 
 
 @dataclass
@@ -198,7 +197,7 @@ dir = "kiosk-data"
 @asynccontextmanager
 async def running(folder: Path, host: str, wrap: list[str]) -> AsyncIterator[Rig]:
     config, engine, public, token = prepare_verifier(folder)
-    sim = SamSimulator(CardDeck.from_dir(CARDS_DIR))
+    sim = SamSimulator(CardDeck.from_dir(DEMO_CARDS))
     sim_port = await sim.serve_tcp("127.0.0.1", 0)
     rig = Rig(config, host, free_port(), engine, sim, wrap)
     path = kiosk_toml(folder, f"http://{host}:{rig.port}", sim_port, public, token)
