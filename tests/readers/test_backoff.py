@@ -1,4 +1,4 @@
-"""Back-off for loops that never give up: doubling, capped, and back to the start after a success."""
+"""Back-off for loops that never give up: doubling, capped, back to the start after a success."""
 
 from __future__ import annotations
 
