@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from kiosk.cli_kit import err, out
+
 demo_app = typer.Typer(
     help="Try the kiosk: a seeded verifier, the SAM simulator and the kiosk screen.",
     invoke_without_command=True,
@@ -51,14 +50,14 @@ def tap(
     _post(f"{url.rstrip('/')}/demo/api/tap/{name}")
     default = url.rstrip("/") == f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}"
     remove = "yzt demo remove" if default else f"yzt demo remove --url {url}"
-    console.print(f"Placed card {name!r}. Take it away with: {remove}", markup=False)
+    out.print(f"Placed card {name!r}. Take it away with: {remove}", markup=False)
 
 
 @demo_app.command("remove")
 def remove(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
     """Take the card off the simulated reader."""
     _post(f"{url.rstrip('/')}/demo/api/remove")
-    console.print("Card removed.")
+    out.print("Card removed.")
 
 
 def _post(address: str) -> None:

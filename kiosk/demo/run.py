@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from kiosk.cli_kit import err, out
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon, KioskStartError
 from kiosk.demo.catalog import CARDS_DIR, descriptions
@@ -41,9 +41,6 @@ SITE = "demo-hospital"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 PR_SET_PDEATHSIG = 1
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 class DemoError(Exception):
@@ -344,27 +341,25 @@ async def _run(stack: DemoStack) -> int:
 def _print_urls(stack: DemoStack) -> None:
     assert stack.kiosk is not None
     base = stack.kiosk.screen_url.rstrip("/")
-    console.print("[bold green]yzt demo is running[/]")
-    console.print(f"  kiosk screen   {base}/", markup=False)
-    console.print(f"  demo panel     {base}/demo", markup=False)
-    console.print(
-        f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False
-    )
-    console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
-    console.print(
+    out.print("[bold green]yzt demo is running[/]")
+    out.print(f"  kiosk screen   {base}/", markup=False)
+    out.print(f"  demo panel     {base}/demo", markup=False)
+    out.print(f"  staff status   {base}/status   (or: yzt kiosk status --url {base})", markup=False)
+    out.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
+    out.print(
         f"  staff console  {stack.verifier_url}/fleet   (and /stats; sign in with the staff "
         f"token {stack.staff_token}, kept in {stack.staff_token_file})",
         markup=False,
     )
     if stack.verifier is not None:
-        console.print(
+        out.print(
             f"  offline        stop the verifier (kill {stack.verifier.pid}) and tap again: "
             "the kiosk decides from its signed risk list",
             markup=False,
         )
-    console.print(f"  data           {stack.data}", markup=False)
-    console.print(
+    out.print(f"  data           {stack.data}", markup=False)
+    out.print(
         f"Tap a card: yzt demo tap green --url {base}   ·   yzt demo remove --url {base}",
         markup=False,
     )
-    console.print("Ctrl-C stops everything.")
+    out.print("Ctrl-C stops everything.")

@@ -11,17 +11,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from kiosk.cli_kit import err, fail, out
 from kiosk.face.errors import FaceInputError, FaceSetupError
 
 face_app = typer.Typer(
     help="Face check: the live face against the card photo.", no_args_is_help=True
 )
-err = Console(stderr=True)
-out = Console(soft_wrap=True)
 
 
 class Engine(StrEnum):
@@ -43,11 +41,6 @@ ModelsOption = Annotated[
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Kiosk TOML file whose \\[face] table to use.")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
 
 
 @face_app.command()
@@ -73,7 +66,7 @@ def compare(
         live_image, card_image = read_image(live), read_image(card)
         face_engine = build_engine(settings)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     thresholds = settings.thresholds.for_engine(settings.engine)
     result = compare_images(face_engine, live_image, card_image, settings.gates, thresholds)
     typer.echo(json.dumps(result.to_json()))
@@ -111,7 +104,7 @@ def evaluate_pairs(
         thresholds = settings.thresholds.for_engine(settings.engine)
         report = evaluate(settings.engine, scored, thresholds)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(report.to_json(thresholds)))
         return
@@ -165,6 +158,6 @@ def check_models(
         settings = load_face_config(config, engine=engine, models_dir=models_dir)
         build_engine(settings)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"engine {settings.engine}: model files present, hashes match, networks load.")
     out.print("Next: `yzt face compare LIVE.jpg CARD.bmp` on a photo pair.", markup=False)
