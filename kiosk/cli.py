@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from kiosk.cli_kit import ConfigOption, err, out
 from kiosk.demo.cli import demo_app
 
 if TYPE_CHECKING:
@@ -24,12 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["demo_app", "kiosk_app"]
 
 kiosk_app = typer.Typer(help="The kiosk daemon and its staff tools.", no_args_is_help=True)
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Kiosk TOML file (docs/kiosk.md).")
-]
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -46,9 +40,9 @@ def check_config(file: Annotated[Path, typer.Argument(help="Kiosk TOML file.")])
             err.print(f"  • {problem}", markup=False, highlight=False)
         err.print(f"Fix them, then run: yzt kiosk check-config {file}", markup=False)
         raise typer.Exit(2) from None
-    console.print(f"[green]{file} is valid.[/] kiosk {config.kiosk.id} at site {config.kiosk.site}")
-    console.print(f"  reader {config.reader.uri} · verifier {config.verifier.url}", markup=False)
-    console.print(f"Next: yzt kiosk run --config {file}", markup=False)
+    out.print(f"[green]{file} is valid.[/] kiosk {config.kiosk.id} at site {config.kiosk.site}")
+    out.print(f"  reader {config.reader.uri} · verifier {config.verifier.url}", markup=False)
+    out.print(f"Next: yzt kiosk run --config {file}", markup=False)
 
 
 @kiosk_app.command("run")
@@ -104,8 +98,8 @@ async def _until_signal(daemon: KioskDaemon, offline: OfflineState | None) -> No
         await offline.start()
     sdnotify.ready(f"screen at {daemon.screen_url}")
     watchdog = asyncio.create_task(sdnotify.watchdog_loop())
-    console.print(f"Kiosk screen: {daemon.screen_url}   staff status: {daemon.screen_url}status")
-    console.print("Open the screen in Chromium kiosk mode; Ctrl-C stops the kiosk.")
+    out.print(f"Kiosk screen: {daemon.screen_url}   staff status: {daemon.screen_url}status")
+    out.print("Open the screen in Chromium kiosk mode; Ctrl-C stops the kiosk.")
     try:
         await stop.wait()
     finally:
@@ -114,7 +108,7 @@ async def _until_signal(daemon: KioskDaemon, offline: OfflineState | None) -> No
         if offline is not None:
             await offline.aclose()
         await daemon.aclose()
-        console.print("Kiosk stopped.")
+        out.print("Kiosk stopped.")
 
 
 @kiosk_app.command("sync")
@@ -149,4 +143,4 @@ def status(
         err.print(f"[red]cannot read {url}/api/status: {exc}[/]", highlight=False)
         err.print("Is the kiosk running? Start it with: yzt kiosk run --config FILE", markup=False)
         raise typer.Exit(1) from None
-    console.print(status_table(response.json()))
+    out.print(status_table(response.json()))

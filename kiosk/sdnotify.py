@@ -8,9 +8,10 @@ that is stuck stops pinging and systemd restarts the service.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
+
+from kiosk.periodic import every
 
 
 def notify(state: str) -> bool:
@@ -51,6 +52,8 @@ async def watchdog_loop() -> None:
     interval = watchdog_interval_s()
     if interval is None:
         return
-    while True:
+
+    async def ping() -> None:
         notify("WATCHDOG=1")
-        await asyncio.sleep(interval)
+
+    await every(interval, ping)

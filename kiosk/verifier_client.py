@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from kiosk.version import kiosk_version
 
@@ -105,15 +106,17 @@ class VerifierClient:
         await self._client.aclose()
 
     async def _post_with_retries(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        attempt = 0
-        while True:
-            try:
-                return await self._post(path, body)
-            except _Retryable as exc:
-                if attempt >= self.retries:
-                    raise self._fail(str(exc)) from None
-                attempt += 1
-                await asyncio.sleep(exc.pause_s)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retries + 1),
+            retry=retry_if_exception_type(_Retryable),
+            wait=_pause,
+            reraise=True,
+        )
+        try:
+            data: dict[str, Any] = await retrying(self._post, path, body)
+        except _Retryable as exc:
+            raise self._fail(str(exc)) from None
+        return data
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -154,6 +157,12 @@ class _Retryable(Exception):
     def __init__(self, message: str, *, pause_s: float = 0.0) -> None:
         super().__init__(message)
         self.pause_s = pause_s
+
+
+def _pause(state: RetryCallState) -> float:
+    """The pause the failed attempt asked for."""
+    failure = state.outcome.exception() if state.outcome else None
+    return failure.pause_s if isinstance(failure, _Retryable) else 0.0
 
 
 PROBLEM_TEXT_MAX = 300

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +29,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
+from verifier.cli_kit import ConfigOpt, err, fail, one_line_errors
 from verifier.config import (
     ConfigError,
     VerifierConfig,
@@ -68,10 +68,6 @@ app.add_typer(qr_app, name="qr")
 app.command("fleet")(fleet)
 
 out = Console()
-err = Console(stderr=True, soft_wrap=True)
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", help="DIR/verifier.toml (from yzt verifier init)")
-]
 
 
 LISTEN_FIX = "pick another with --port N (or [server] port), or stop what holds it"
@@ -98,19 +94,9 @@ class Role(StrEnum):
     admin = "admin"
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one plain error line; the caller raises the returned Exit."""
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def plain_errors() -> Iterator[None]:
+def plain_errors() -> AbstractContextManager[None]:
     """Config, store and policy problems become one line and exit 2."""
-    try:
-        yield
-    except (ConfigError, StoreError, PolicyError) as exc:
-        raise fail(str(exc)) from None
+    return one_line_errors(ConfigError, StoreError, PolicyError)
 
 
 def _open(config_path: Path) -> tuple[VerifierConfig, Engine]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from verifier.periodic import every
 from verifier.store.events import purge_events
 from verifier.store.partitions import ensure_ahead
 from verifier.store.sessions import purge_sessions
@@ -30,15 +31,17 @@ async def purge_periodically(
 ) -> None:
     """Purge now and every ``interval_s``; a failed run is logged and retried next time.
     ``on_purged`` is told how many events went."""
-    while True:
+
+    async def purge_logged() -> None:
         try:
             removed, sessions = await asyncio.to_thread(_purge, engine, days)
         except SQLAlchemyError as exc:
             log.warning("purge failed, retrying in %.0f s: %s", interval_s, type(exc).__name__)
-        else:
-            on_purged(removed)
-            if removed:
-                log.info("purged %d events older than %d days", removed, days)
-            if sessions:
-                log.info("purged %d ended console sessions", sessions)
-        await asyncio.sleep(interval_s)
+            return
+        on_purged(removed)
+        if removed:
+            log.info("purged %d events older than %d days", removed, days)
+        if sessions:
+            log.info("purged %d ended console sessions", sessions)
+
+    await every(interval_s, purge_logged)

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from kiosk.cli_kit import err, out
+
 demo_app = typer.Typer(
     help="Try the kiosk: a seeded verifier, the SAM simulator and the kiosk screen.",
     invoke_without_command=True,
@@ -57,26 +56,26 @@ def tap(
     _post(f"{url.rstrip('/')}/demo/api/tap/{name}")
     default = url.rstrip("/") == f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}"
     remove = "yzt demo remove" if default else f"yzt demo remove --url {url}"
-    console.print(f"Placed card {name!r}. Take it away with: {remove}", markup=False)
+    out.print(f"Placed card {name!r}. Take it away with: {remove}", markup=False)
 
 
 @demo_app.command("remove")
 def remove(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
     """Take the card off the simulated reader."""
     _post(f"{url.rstrip('/')}/demo/api/remove")
-    console.print("Card removed.")
+    out.print("Card removed.")
 
 
 @verifier_app.command("stop")
 def verifier_stop(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
     """Stop the demo's verifier; bring it back with ``yzt demo verifier start``."""
-    console.print(_post(f"{url.rstrip('/')}/demo/api/verifier/stop")["message"], markup=False)
+    out.print(_post(f"{url.rstrip('/')}/demo/api/verifier/stop")["message"], markup=False)
 
 
 @verifier_app.command("start")
 def verifier_start(url: UrlOption = f"http://127.0.0.1:{DEFAULT_KIOSK_PORT}") -> None:
     """Start the demo's verifier again (same data, same port)."""
-    console.print(_post(f"{url.rstrip('/')}/demo/api/verifier/start")["message"], markup=False)
+    out.print(_post(f"{url.rstrip('/')}/demo/api/verifier/start")["message"], markup=False)
 
 
 def _post(address: str) -> dict[str, object]:

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from kiosk.cli_kit import err, out
 from kiosk.config import load_config
 from kiosk.daemon import KioskDaemon, KioskStartError
 from kiosk.demo.catalog import descriptions
@@ -42,9 +42,6 @@ SITE = "demo-hospital"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 PR_SET_PDEATHSIG = 1
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 class DemoError(RuntimeError):
@@ -412,27 +409,25 @@ def _print_urls(stack: DemoStack) -> None:
     base = stack.kiosk.screen_url.rstrip("/")
     yzt = yzt_as_typed()
     url = "" if stack.kiosk_port == DEFAULT_KIOSK_PORT else f" --url {base}"
-    console.print("[bold green]yzt demo is running[/]")
-    console.print(f"  kiosk screen   {base}/", markup=False)
-    console.print(f"  demo panel     {base}/demo", markup=False)
-    console.print(
+    out.print("[bold green]yzt demo is running[/]")
+    out.print(f"  kiosk screen   {base}/", markup=False)
+    out.print(f"  demo panel     {base}/demo", markup=False)
+    out.print(
         f"  staff status   {base}/status   (or: {yzt} kiosk status --url {base})", markup=False
     )
-    console.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
-    console.print(
+    out.print(f"  verifier       {stack.verifier_url}/docs", markup=False)
+    out.print(
         f"  staff console  {stack.verifier_url}/fleet   (and /stats; sign in with the staff "
         f"token {stack.staff_token}, kept in {stack.staff_token_file})",
         markup=False,
     )
-    console.print(
+    out.print(
         f"  offline        {yzt} demo verifier stop{url} (or the panel's button), then tap: "
         "a card seen online in the last 6 h gets that saved result, any other card is decided "
         f"from the signed risk list; {yzt} demo verifier start{url} brings it back",
         markup=False,
     )
     kept = "kept" if stack.keep_data else "removed on Ctrl-C unless you give --data DIR"
-    console.print(f"  data           {stack.data}   ({kept})", markup=False)
-    console.print(
-        f"Tap a card: {yzt} demo tap green{url}   ·   {yzt} demo remove{url}", markup=False
-    )
-    console.print("Ctrl-C stops everything.")
+    out.print(f"  data           {stack.data}   ({kept})", markup=False)
+    out.print(f"Tap a card: {yzt} demo tap green{url}   ·   {yzt} demo remove{url}", markup=False)
+    out.print("Ctrl-C stops everything.")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kiosk.cli_kit import ConfigOption
 from kiosk.doctor.devices import (
     check_camera,
     check_display,
@@ -63,9 +64,7 @@ def run_checks(config_path: Path, timeout_s: float) -> list[Finding]:
 
 
 def doctor(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="Kiosk TOML file.")
-    ] = DEFAULT_CONFIG,
+    config: ConfigOption = DEFAULT_CONFIG,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document for tooling.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each HTTP answer.")] = 5.0,
     skip_checks: Annotated[

@@ -18,6 +18,7 @@ import cv2
 
 from kiosk.face.config import CameraConfig
 from kiosk.face.engines.base import Image
+from readers.backoff import Backoff
 
 CameraState = Literal["ok", "lost", "off"]
 
@@ -87,7 +88,7 @@ class Camera:
             self._state, self._detail = state, detail
 
     def _run(self) -> None:
-        backoff = self._config.reopen_backoff_s
+        backoff = Backoff(self._config.reopen_backoff_s, cap=self._config.reopen_backoff_max_s)
         while not self._stop.is_set():
             capture = self._open()
             if capture is None:
@@ -95,14 +96,12 @@ class Camera:
             else:
                 grabbed = self._grab(capture)
                 capture.release()
-                if grabbed and self._is_file:
-                    backoff = self._config.reopen_backoff_s
-                    continue
                 if grabbed:
-                    backoff = self._config.reopen_backoff_s
+                    backoff.reset()
+                if grabbed and self._is_file:
+                    continue
                 self._set_state("lost", f"{self._describe()} stopped giving frames")
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, self._config.reopen_backoff_max_s)
+            self._stop.wait(backoff.next())
             self._reopens += 1
 
     def _open(self) -> cv2.VideoCapture | None:

@@ -11,17 +11,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from kiosk.cli_kit import err, fail, out
 from kiosk.face.errors import FaceInputError, FaceSetupError
 
 face_app = typer.Typer(
     help="Face check: the live face against the card photo.", no_args_is_help=True
 )
-err = Console(stderr=True)
-out = Console(soft_wrap=True)
 
 
 class Engine(StrEnum):
@@ -43,11 +41,6 @@ ModelsOption = Annotated[
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Kiosk TOML file whose \\[face] table to use.")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
 
 
 @face_app.command()
@@ -74,7 +67,7 @@ def compare(
         live_image, card_image = read_image(live), read_image(card)
         face_engine = build_engine(settings)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     thresholds = settings.thresholds.for_engine(settings.engine)
     result = compare_images(face_engine, live_image, card_image, settings.gates, thresholds)
     used = {"match": thresholds.match, "review": thresholds.review}
@@ -113,7 +106,7 @@ def evaluate_pairs(
         thresholds = settings.thresholds.for_engine(settings.engine)
         report = evaluate(settings.engine, scored, thresholds)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(report.to_json(thresholds)))
         return
@@ -168,7 +161,7 @@ def check_models(
     try:
         settings = load_face_config(config, engine=engine, models_dir=models_dir)
     except (FaceInputError, FaceSetupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     problems = 0
     for model in required_models(settings):
         try:
@@ -185,13 +178,13 @@ def check_models(
             out.print(f"  put it at {model.path} (mode 0644), sha256 {model.sha256}", markup=False)
     if problems:
         models = settings.models.dir
-        raise _fail(
+        raise fail(
             f"{problems} model file(s) to install for engine {settings.engine}: put them in "
             f"{models} (or point --models-dir / [face.models] dir at them); docs/face.md"
         )
     try:
         build_engine(settings)
     except FaceSetupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(f"engine {settings.engine}: model files present, hashes match, networks load.")
     out.print("Next: `yzt face compare LIVE.jpg CARD.bmp` on a photo pair.", markup=False)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from kiosk.cli_kit import ConfigOption, err, out
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.offline.risklist import RiskListError
 from kiosk.offline.state import OfflineState
@@ -22,9 +22,6 @@ from kiosk.offline.sync import SyncError, SyncResult
 offline_app = typer.Typer(
     help="Offline data: risk-list sync, outbox backlog.", no_args_is_help=True
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Kiosk TOML file.")]
 
 
 def _config(path: Path) -> KioskConfig:

@@ -33,6 +33,7 @@ from kiosk.offline.clock import ClockDrift, parse_server_time
 from kiosk.offline.freshness import Freshness
 from kiosk.offline.risklist import GapError, ListInfo, RiskListError, RiskListStore, decode_all
 from kiosk.offline.trustlist import MAX_BYTES, SignedTrustList, TrustListRefused, TrustListStore
+from kiosk.periodic import every
 
 Progress = Callable[[int, int | None], None]
 log = logging.getLogger(__name__)
@@ -77,13 +78,15 @@ async def sync_periodically(
     sync_once: Callable[[], Awaitable[SyncResult]], interval_s: float
 ) -> None:
     """Sync now, then every ``interval_s``; a failed sync is logged and the old list kept."""
-    while True:
+
+    async def logged() -> None:
         try:
             result = await sync_once()
             log.info("risk list version %d, %d entries", result.info.version, result.info.entries)
         except (SyncError, RiskListError) as exc:
             log.warning("risk-list sync failed, keeping the list we have: %s", exc)
-        await asyncio.sleep(interval_s)
+
+    await every(interval_s, logged)
 
 
 @dataclass(frozen=True, slots=True)

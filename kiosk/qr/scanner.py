@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from kiosk.face.camera import Frame
+from kiosk.periodic import every
 from readers.qr import read_codes
 
 
@@ -66,16 +67,18 @@ class QrScanner:
         self.frames = 0
         self.sightings = 0
         self.taps = 0
+        self._seen = 0
 
     async def run(self) -> None:
         """Scan for ever (the daemon supervises and cancels it)."""
-        seen = 0
-        while True:
-            frame = self.camera.latest_frame()
-            if frame is not None and frame.seq != seen and self.idle():
-                seen = frame.seq
-                await self.scan(frame)
-            await asyncio.sleep(self.period_s)
+        self._seen = 0
+        await every(self.period_s, self._scan_newest)
+
+    async def _scan_newest(self) -> None:
+        frame = self.camera.latest_frame()
+        if frame is not None and frame.seq != self._seen and self.idle():
+            self._seen = frame.seq
+            await self.scan(frame)
 
     async def scan(self, frame: Frame) -> None:
         """Decode one frame and hand on the codes in it that are new."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 
+from readers.backoff import Backoff
 from readers.errors import ReaderError, ReaderTimeout
 from readers.events import ReaderEvent, ReaderFault, ReaderRestored
 from readers.sam.client import ConnectionLostError
@@ -25,24 +25,6 @@ from readers.sam.status import SamStatusError
 log = logging.getLogger("readers")
 
 GONE_ERRORS = (FileNotFoundError, ConnectionError, EOFError, ConnectionLostError)
-
-
-@dataclasses.dataclass(slots=True)
-class Backoff:
-    """Delays of ``initial * factor**n`` seconds, never above ``cap``."""
-
-    initial: float = 0.1
-    cap: float = 5.0
-    factor: float = 2.0
-    _next: float = dataclasses.field(default=0.0, init=False)
-
-    def next(self) -> float:
-        delay = self._next or self.initial
-        self._next = min(delay * self.factor, self.cap)
-        return min(delay, self.cap)
-
-    def reset(self) -> None:
-        self._next = 0.0
 
 
 class Alive(ReaderRestored):

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
 
-from readers.backends.base import Backoff
+from readers.backoff import Backoff
 from readers.events import Reader, ReaderEvent
 from readers.pcsc.uri import parse_pcsc_uri
 from readers.pcsc.watcher import Watcher

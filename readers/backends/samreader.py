@@ -26,8 +26,9 @@ import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
-from readers.backends.base import Alive, Backoff, ReopeningReader
+from readers.backends.base import Alive, ReopeningReader
 from readers.backends.uri import ReaderURI, bounded_float, bounded_int, flag
+from readers.backoff import Backoff
 from readers.errors import CardDataError
 from readers.events import CardPresent, CardRemoved, CardUnreadable, ReaderEvent, ReaderFault
 from readers.record import parse_appended_address, parse_record

@@ -19,8 +19,9 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from readers.backends.base import Alive, Backoff, ReopeningReader
+from readers.backends.base import Alive, ReopeningReader
 from readers.backends.uri import ReaderURI, bounded_float, bounded_int
+from readers.backoff import Backoff
 from readers.cardjson import read_card_file
 from readers.errors import CardDataError, ReaderURIError
 from readers.events import CardPresent, CardRemoved, CardUnreadable, ReaderEvent, ReaderFault

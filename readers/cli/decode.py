@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from readers.card import IdCard
+from readers.cli_kit import fail
 from readers.errors import ReadersError
 from readers.record import RECORD_SIZE, parse_record
 from readers.textblock import BLOCK_SIZE, parse_text_block
@@ -47,8 +48,7 @@ def decode(
     try:
         card = decode_bytes(_read(source))
     except (DecodeInputError, ReadersError) as error:
-        typer.echo(f"error: {_one_line(error)}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(_one_line(error)) from None
     from readers.cardjson import card_to_json
 
     typer.echo(json.dumps(card_to_json(card, reveal=reveal), ensure_ascii=False, indent=2))

@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from readers.backends import open_reader
 from readers.card import IdCard
 from readers.cardjson import card_to_json
+from readers.cli_kit import err, fail
 from readers.errors import ReaderURIError
 from readers.events import CardPresent, CardUnreadable, Reader, ReaderFault, ReaderRestored
-
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def read(
@@ -42,8 +40,7 @@ def read(
     try:
         source = open_reader(reader)
     except ReaderURIError as error:
-        err.print(f"error: {error}")
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
     err.print(f"waiting up to {timeout:g} s for a card on {reader} …")
     with err.status("place a card on the reader"):
         event = asyncio.run(_first_card(source, timeout))
@@ -85,7 +82,6 @@ def _print_card(card: IdCard, reveal: bool, photo: Path | None) -> None:
         try:
             photo.write_bytes(data)
         except OSError as error:
-            err.print(f"error: cannot write the photo to {photo}: {error.strerror}")
-            raise typer.Exit(1) from None
+            raise fail(f"cannot write the photo to {photo}: {error.strerror}", 1) from None
         kind = (card.photo.image_format or "image") if card.photo.image else "WLT"
         err.print(f"photo ({kind}, {len(data)} bytes) written to {photo}")

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from readers.cli_kit import err, fail
 from readers.simulator import CardDeck, DeckError, SamSimulator
 from readers.simulator.control import USAGE, CommandError, Reply, apply, parse_json, parse_text
 
 app = typer.Typer(help="Simulators of card-reader hardware.", no_args_is_help=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("sam")
@@ -60,18 +59,15 @@ def sam(
 ) -> None:
     """Serve virtual cards as a SAM module would, with fault injection."""
     if use_pty == (tcp is not None):
-        err.print("error: give exactly one of --pty or --tcp PORT")
-        raise typer.Exit(2)
+        raise fail("give exactly one of --pty or --tcp PORT")
     try:
         deck = CardDeck.from_dir(cards)
     except DeckError as error:
-        err.print(f"error: {error}")
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
     try:
         asyncio.run(_run(deck, baud, use_pty, tcp, host, wire_time, link, control))
     except OSError as error:
-        err.print(f"error: cannot serve: {error}")
-        raise typer.Exit(1) from None
+        raise fail(f"cannot serve: {error}", 1) from None
 
 
 async def _run(

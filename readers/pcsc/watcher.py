@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from readers.backends.base import Backoff
+from readers.backoff import Backoff
 from readers.events import CardRemoved, ReaderEvent, ReaderFault, ReaderRestored
 from readers.pcsc.cardread import CardReadError, NoAnswer, read_card
 from readers.pcsc.context import (

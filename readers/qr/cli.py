@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from readers.cli_kit import fail
 from readers.qr.clock import parse_time
 from readers.qr.context import VerifyContext
 from readers.qr.errors import QrError, QrImageError
@@ -65,8 +66,7 @@ def verify(
         )
         result = verify_text(payload, context)
     except (QrError, UsageError) as error:
-        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(" ".join(str(error).split())) from None
     typer.echo(json.dumps(result.to_json()))
 
 

@@ -12,6 +12,14 @@ import asyncio
 import collections
 import dataclasses
 
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+)
+
 from readers.errors import ReaderError, ReaderTimeout
 from readers.sam.frames import Frame, FrameDecoder, FrameError, encode_request
 from readers.sam.status import FIND_OK, SUCCESS, SamChecksumError, status_error
@@ -114,29 +122,32 @@ class SamClient:
     async def transact(
         self, cmd: int, para: int, data: bytes = b"", *, name: str, timeout: float
     ) -> Frame:
-        """Send one request and return its response, retrying damaged frames."""
-        attempts = 0
-        while True:
-            attempts += 1
-            self._decoder.clear()
-            self._ready.clear()
-            try:
-                self._writer.write(encode_request(cmd, para, data))
-                await self._writer.drain()
-                frame = await asyncio.wait_for(self._receive(), timeout)
-            except TimeoutError as error:
-                raise ReaderTimeout(f"{name}: no answer within {timeout:g} s") from error
-            except FrameError:
-                if attempts > self.retries:
-                    raise
-                continue
-            except ReaderError:
-                raise
-            except OSError as error:
-                detail = f" ({error.strerror})" if error.strerror else ""
-                raise ConnectionLostError(f"connection lost during {name}{detail}") from error
-            if frame.sw3 != SamChecksumError.sw3 or attempts > self.retries:
-                return frame
+        """Send one request and return its response, retrying damaged frames at once; after
+        the last retry a damaged answer raises and a "your frame was damaged" one is returned."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retries + 1),
+            retry=retry_if_exception_type(FrameError) | retry_if_result(_checksum_refused),
+            retry_error_callback=_last_outcome,
+        )
+        request = encode_request(cmd, para, data)
+        frame: Frame = await retrying(self._exchange, request, name, timeout)
+        return frame
+
+    async def _exchange(self, request: bytes, name: str, timeout: float) -> Frame:
+        """One request and its answer, on a clean decoder."""
+        self._decoder.clear()
+        self._ready.clear()
+        try:
+            self._writer.write(request)
+            await self._writer.drain()
+            return await asyncio.wait_for(self._receive(), timeout)
+        except TimeoutError as error:
+            raise ReaderTimeout(f"{name}: no answer within {timeout:g} s") from error
+        except ReaderError:  # FrameError, ConnectionLostError: already ours
+            raise
+        except OSError as error:
+            detail = f" ({error.strerror})" if error.strerror else ""
+            raise ConnectionLostError(f"connection lost during {name}{detail}") from error
 
     async def _receive(self) -> Frame:
         while not self._ready:
@@ -145,3 +156,15 @@ class SamClient:
                 raise ConnectionLostError("the reader closed the connection")
             self._ready.extend(self._decoder.feed(chunk))
         return self._ready.popleft()
+
+
+def _last_outcome(state: RetryCallState) -> Frame:
+    """After the last attempt: its answer, or what it raised."""
+    assert state.outcome is not None  # tenacity sets it before asking to stop
+    frame: Frame = state.outcome.result()
+    return frame
+
+
+def _checksum_refused(frame: Frame) -> bool:
+    """The SAM says our request arrived damaged (SW3 ``10``): worth sending again."""
+    return frame.sw3 == SamChecksumError.sw3

@@ -6,15 +6,9 @@ from collections.abc import AsyncIterator
 
 from sam_helpers import EventTap
 
-from readers.backends.base import Alive, Backoff, ReopeningReader
+from readers.backends.base import Alive, ReopeningReader
+from readers.backoff import Backoff
 from readers.events import CardRemoved, ReaderEvent, ReaderFault, ReaderRestored
-
-
-def test_backoff_doubles_up_to_the_cap_and_resets() -> None:
-    backoff = Backoff(initial=0.1, cap=0.5)
-    assert [backoff.next() for _ in range(5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
-    backoff.reset()
-    assert backoff.next() == 0.1
 
 
 class Scripted(ReopeningReader):

@@ -61,6 +61,15 @@ async def test_the_sam_seeing_a_damaged_request_is_retried(
     assert await client.find() is False
 
 
+async def test_a_request_damaged_beyond_the_retries_is_the_sams_checksum_error(
+    sim: SamSimulator, client: SamClient
+) -> None:
+    sim.inject(Fault.SW3, times=3, sw3=0x10, command="find")
+    with pytest.raises(SamStatusError, match="checksum"):
+        await client.find()
+    assert await client.find() is False
+
+
 async def test_split_answers_are_reassembled(sim: SamSimulator, client: SamClient) -> None:
     sim.inject(Fault.SPLIT_FRAMES, times=2)
     assert await client.find() is False

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from verifier.cli_kit import ConfigOpt, err, fail, one_line_errors
 from verifier.config import ConfigError, load_config
 from verifier.lookup import NotAnIdNumber
 from verifier.qrcards.holder import HolderError
@@ -34,8 +33,6 @@ from verifier.timeutil import iso, utcnow
 qr_app = typer.Typer(
     help="Printed elder QR cards (长者健康码卡): issue and revoke.", no_args_is_help=True
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="DIR/verifier.toml")]
 
 
 class AgeBand(StrEnum):
@@ -44,14 +41,9 @@ class AgeBand(StrEnum):
     elder = "60+"
 
 
-@contextmanager
-def plain_errors() -> Iterator[None]:
+def plain_errors() -> AbstractContextManager[None]:
     """Every expected problem becomes one line and exit 2."""
-    try:
-        yield
-    except (ConfigError, StoreError, NotAnIdNumber, HolderError, SerialError) as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    return one_line_errors(ConfigError, StoreError, NotAnIdNumber, HolderError, SerialError)
 
 
 @qr_app.command("issue")
@@ -110,8 +102,7 @@ def issue(
         render_card(face, path)
     except RenderError as exc:
         engine.dispose()
-        err.print(f"error: {exc}; no card was issued", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(f"{exc}; no card was issued") from None
     try:
         with plain_errors():
             record_card(engine, claims, card.key_id)
@@ -148,12 +139,11 @@ def revoke(
         outcome = revoke_card(engine, number, utcnow())
         if outcome.revoked_at is None:
             engine.dispose()
-            err.print(
-                f"error: no card was issued with serial {serial_text(number)}; check the number "
+            raise fail(
+                f"no card was issued with serial {serial_text(number)}; check the number "
                 "printed under the code",
-                markup=False,
+                1,
             )
-            raise typer.Exit(1)
         published = None if outcome.already else Publisher.from_config(cfg, engine).publish()
         engine.dispose()
     when = iso(outcome.revoked_at)

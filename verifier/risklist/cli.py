@@ -6,14 +6,13 @@ A config, key or store problem is one plain line on stderr and exit 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from verifier.cli_kit import ConfigOpt, err, one_line_errors
 from verifier.config import ConfigError, VerifierConfig, load_config
 from verifier.qrcards.keys import card_key_file, init_card_keys
 from verifier.risklist.build import publish
@@ -22,17 +21,11 @@ from verifier.store import StoreError, open_store
 
 keys_app = typer.Typer(help="The risk-list and elder-card signing key pairs.", no_args_is_help=True)
 risklist_app = typer.Typer(help="The signed risk list kiosks sync.", no_args_is_help=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="DIR/verifier.toml")]
 
 
-@contextmanager
-def plain_errors() -> Iterator[None]:
-    try:
-        yield
-    except (ConfigError, StoreError) as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+def plain_errors() -> AbstractContextManager[None]:
+    """Config and store problems become one line and exit 2."""
+    return one_line_errors(ConfigError, StoreError)
 
 
 @keys_app.command("init")

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from verifier.config import ConfigError, RisklistConfig, VerifierConfig
 from verifier.risklist.build import Published, publish
@@ -20,6 +22,7 @@ from verifier.risklist.keys import load_signing_key
 log = logging.getLogger("verifier.risklist")
 ATTEMPTS = 3
 RETRY_PAUSE_S = 0.2
+"""The pause after the first failed attempt; each next one waits this much longer."""
 
 
 class Publisher:
@@ -32,12 +35,15 @@ class Publisher:
         settings: RisklistConfig,
         key: Ed25519PrivateKey | None,
         problem: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.key = key
         self.problem = problem
         self._lock = threading.Lock()
+        self._sleep = sleep
 
     @classmethod
     def from_config(cls, config: VerifierConfig, engine: Engine) -> Publisher:
@@ -52,27 +58,32 @@ class Publisher:
         """A new version now; None without a key or when the store kept refusing (logged)."""
         if self.key is None:
             return None
-        error = ""
+        retrying = Retrying(
+            stop=stop_after_attempt(ATTEMPTS),
+            wait=wait_incrementing(start=RETRY_PAUSE_S, increment=RETRY_PAUSE_S),
+            retry=retry_if_exception_type(SQLAlchemyError),
+            reraise=True,
+            sleep=self._sleep,
+        )
         with self._lock:
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    result = publish(
-                        self.engine,
-                        self.key,
-                        travel_window_days=self.settings.travel_window_days,
-                        keep_versions=self.settings.keep_versions,
-                    )
-                except SQLAlchemyError as exc:
-                    error = type(exc).__name__
-                    if attempt < ATTEMPTS:
-                        time.sleep(RETRY_PAUSE_S * attempt)
-                    continue
-                log.info(
-                    "risk list version %d published: %d listed, %d changed",
-                    result.version,
-                    result.entries,
-                    result.changes,
+            try:
+                result: Published = retrying(
+                    publish,
+                    self.engine,
+                    self.key,
+                    travel_window_days=self.settings.travel_window_days,
+                    keep_versions=self.settings.keep_versions,
                 )
-                return result
-        log.warning("risk-list publish failed %d times (%s); the next run retries", ATTEMPTS, error)
-        return None
+            except SQLAlchemyError as exc:
+                error = type(exc).__name__
+                log.warning(
+                    "risk-list publish failed %d times (%s); the next run retries", ATTEMPTS, error
+                )
+                return None
+        log.info(
+            "risk list version %d published: %d listed, %d changed",
+            result.version,
+            result.entries,
+            result.changes,
+        )
+        return result

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+from verifier.periodic import every
 from verifier.risklist.publisher import Publisher
 
 
 async def publish_periodically(publisher: Publisher, *, interval_s: float) -> None:
     """Publish now and every ``interval_s`` in a worker thread; a failed run is logged by the
     publisher and simply retried next time."""
-    while True:
-        await asyncio.to_thread(publisher.publish)
-        await asyncio.sleep(interval_s)
+    await every(interval_s, lambda: asyncio.to_thread(publisher.publish))

@@ -5,6 +5,7 @@ answers a clear 503. Real ``serve`` processes on real ports, the kiosk's own dec
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -14,19 +15,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from risklist_rows import write_verifier_config
 from typer.testing import CliRunner
 from verifier_helpers import serving as verifier_process
 
 from kiosk.offline.risklist import CODE_RED, RiskListStore, decode_all, load_public_key
 from verifier.cli import app as verifier_cli
-from verifier.config import load_config
+from verifier.config import RisklistConfig, load_config
 from verifier.idnumber import synthetic_id_number
 from verifier.risklist.keys import init_keys
 from verifier.risklist.payloads import payload_for
+from verifier.risklist.publisher import Publisher
 from verifier.store import open_store
+from verifier.store.engine import make_engine
 from verifier.store.tokens import add_token
 from verifier.subjects import subject_of
+
+pytest_plugins = ("verifier_fixtures",)
 
 PEPPER = b"p" * 40  # what write_verifier_config puts in the pepper file
 RED = synthetic_id_number(random.Random(5))
@@ -152,3 +158,31 @@ def test_cli_import_publishes_or_says_how_to(tmp_path: Path, keys: bool) -> None
         assert "yzt verifier keys init" in result.stderr
         assert served is None
     assert RED not in result.output
+
+
+def test_a_refusing_store_is_tried_three_times_then_left_to_the_next_run(
+    tmp_path: Path, signing_key: Ed25519PrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-schema.db'}")
+    pauses: list[float] = []
+    publisher = Publisher(engine, RisklistConfig(), signing_key, sleep=pauses.append)
+    with caplog.at_level(logging.WARNING, "verifier.risklist"):
+        assert publisher.publish() is None
+    engine.dispose()
+    assert pauses == pytest.approx([0.2, 0.4])
+    assert "risk-list publish failed 3 times (OperationalError)" in caplog.text
+
+
+def test_a_store_that_comes_back_between_attempts_gets_the_version(
+    tmp_path: Path, signing_key: Ed25519PrivateKey
+) -> None:
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    engine = make_engine(url)
+
+    def pause(seconds: float) -> None:
+        open_store(url).dispose()  # the store is migrated while the publisher waits
+
+    published = Publisher(engine, RisklistConfig(), signing_key, sleep=pause).publish()
+    assert published is not None and published.version == 1
+    assert payload_for(engine, 0) is not None
+    engine.dispose()
