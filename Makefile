@@ -21,6 +21,7 @@ test: deps lint
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: deps
 	$(BIN)/ruff format .

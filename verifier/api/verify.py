@@ -16,10 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from verifier.api.deps import Services, TokenInfo, check_site, require
+from verifier.api.deps import Services, check_site, require
 from verifier.api.models import VerifyRequest
 from verifier.checks import CardSeen, PersonSeen, data_ages, evaluate, travel_since
 from verifier.store import StoreError
+from verifier.store.tokens import TokenInfo
 from verifier.timeutil import iso, utcnow
 
 router = APIRouter(tags=["kiosk"])
