@@ -140,7 +140,11 @@ def _recovery(entry: dict[object, object]) -> Recovery:
     )
 
 
-_ENTRY_PARSERS: dict[str, Callable[[dict[object, object]], Entry]] = {"v": _vaccination, "t": _test, "r": _recovery}
+_ENTRY_PARSERS: dict[str, Callable[[dict[object, object]], Entry]] = {
+    "v": _vaccination,
+    "t": _test,
+    "r": _recovery,
+}
 
 
 def _masked_name(name: object) -> str:
