@@ -21,6 +21,7 @@ test: deps lint
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: deps
 	$(BIN)/ruff format .
@@ -67,4 +68,4 @@ $(VENV)/.installed: pyproject.toml
 		"and the yzt … commands in README.md and docs/ work as written."
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -8,6 +8,7 @@ size, so the printed ratio travels between machines better than the milliseconds
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def run(console: Console) -> list[dict[str, object]]:
             continue
         thresholds = config.thresholds.for_engine(name)
         median, worst = _median_ms(
-            lambda e=engine, g=config.gates, t=thresholds: compare_images(e, frame, card, g, t)
+            functools.partial(compare_images, engine, frame, card, config.gates, thresholds)
         )
         rows.append({"what": f"{name}: one tap", "median_ms": median, "max_ms": worst})
     _print(console, rows, baseline)

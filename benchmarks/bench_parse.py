@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import timeit
 from collections.abc import Callable
 
@@ -34,9 +35,11 @@ def _number(prefix: str) -> str:
 
 def sample_cards() -> dict[CardType, IdCard]:
     """One realistic card of each type, long fields filled so the parser does full work."""
-    common = {"photo": WLT, "valid_from": dt.date(2016, 5, 20), "birth_date": dt.date(1950, 3, 7)}
+    card = functools.partial(
+        IdCard, photo=WLT, valid_from=dt.date(2016, 5, 20), birth_date=dt.date(1950, 3, 7)
+    )
     return {
-        CardType.RESIDENT: IdCard(
+        CardType.RESIDENT: card(
             card_type=CardType.RESIDENT,
             name="欧阳小明",
             gender=Gender.MALE,
@@ -46,9 +49,8 @@ def sample_cards() -> dict[CardType, IdCard]:
             ethnicity="汉",
             address="广东省广州市天河区体育西路123号华庭苑东座2101房",
             issuer="广州市公安局天河分局",
-            **common,
         ),
-        CardType.HKMT_RESIDENCE: IdCard(
+        CardType.HKMT_RESIDENCE: card(
             card_type=CardType.HKMT_RESIDENCE,
             name="陈大文",
             gender=Gender.MALE,
@@ -58,9 +60,8 @@ def sample_cards() -> dict[CardType, IdCard]:
             issuer="深圳市公安局",
             pass_number="H60123456",
             issue_count=1,
-            **common,
         ),
-        CardType.FOREIGN_PERMANENT: IdCard(
+        CardType.FOREIGN_PERMANENT: card(
             card_type=CardType.FOREIGN_PERMANENT,
             name="史密斯约翰",
             name_en="SMITH, JOHN ALEXANDER WILLIAM",
@@ -70,9 +71,8 @@ def sample_cards() -> dict[CardType, IdCard]:
             nationality="USA",
             card_version="01",
             issuing_office="1500",
-            **common,
         ),
-        CardType.FOREIGN_PERMANENT_2023: IdCard(
+        CardType.FOREIGN_PERMANENT_2023: card(
             card_type=CardType.FOREIGN_PERMANENT_2023,
             name="安娜",
             name_en="MUELLER-LUDENSCHEID, ANNA MARIA KATHARINA ELSE",
@@ -81,7 +81,6 @@ def sample_cards() -> dict[CardType, IdCard]:
             valid_until=dt.date(2034, 1, 10),
             nationality="DEU",
             renewal_count=0,
-            **common,
         ),
     }
 

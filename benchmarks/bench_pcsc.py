@@ -34,7 +34,7 @@ from readers.record import encode_record  # noqa: E402
 APDU = bytes.fromhex("FFB0000000")
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 

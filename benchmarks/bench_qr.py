@@ -29,6 +29,8 @@ import zxingcpp
 from rich.console import Console
 from rich.table import Table
 
+from readers.qr.scan import QR_ONLY
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 DCC = SHARED / "testdata" / "dcc"
 FRAME_W, FRAME_H = 640, 480
@@ -40,9 +42,7 @@ Degrade = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 def zxing_decoder() -> Decoder:
     def decode(grey: np.ndarray) -> str | None:
-        found = zxingcpp.read_barcodes(
-            grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain
-        )
+        found = zxingcpp.read_barcodes(grey, formats=QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
         return found[0].text if found else None
 
     return decode
@@ -71,7 +71,9 @@ def load_codes(limit: int) -> list[tuple[str, np.ndarray]]:
         if not case.get("EXPECTEDRESULTS", {}).get("EXPECTEDPICTUREDECODE") or "2DCODE" not in case:
             continue
         png = np.frombuffer(base64.b64decode(case["2DCODE"]), np.uint8)
-        codes.append((case["PREFIX"], cv2.imdecode(png, cv2.IMREAD_GRAYSCALE)))
+        image = cv2.imdecode(png, cv2.IMREAD_GRAYSCALE)
+        if image is not None:
+            codes.append((case["PREFIX"], image))
     step = max(1, len(codes) // limit)
     return codes[::step][:limit]
 
@@ -124,16 +126,17 @@ def rotate(frame: np.ndarray, degrees: float) -> np.ndarray:
 def tilt(frame: np.ndarray, amount: float) -> np.ndarray:
     """A perspective view: the top edge pushed away from the camera by ``amount`` of the width."""
     d = amount * FRAME_W
-    src = np.float32([[0, 0], [FRAME_W, 0], [FRAME_W, FRAME_H], [0, FRAME_H]])
-    dst = np.float32([[d, d / 2], [FRAME_W - d, d / 2], [FRAME_W, FRAME_H], [0, FRAME_H]])
+    src = np.array([[0, 0], [FRAME_W, 0], [FRAME_W, FRAME_H], [0, FRAME_H]], np.float32)
+    dst = np.array([[d, d / 2], [FRAME_W - d, d / 2], [FRAME_W, FRAME_H], [0, FRAME_H]], np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
     return cv2.warpPerspective(frame, matrix, (FRAME_W, FRAME_H), borderValue=235)
 
 
 def jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
     ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    assert ok and decoded is not None
+    return decoded
 
 
 def dark(frame: np.ndarray, rng: np.random.Generator, level: float = 0.18) -> np.ndarray:

@@ -328,8 +328,8 @@ def prepare(
         drawn = select(health_codes.c.subject).order_by(func.random()).limit(subjects)
         rotation = list(conn.execute(drawn).scalars())
     engine.dispose()
-    card = {"card_type": "resident", "valid_from": "2020-01-01", "valid_until": None}
-    card |= {"age_band": "60+", "id_number_valid": True}
+    card: dict[str, object] = {"card_type": "resident", "valid_from": "2020-01-01"}
+    card |= {"valid_until": None, "age_band": "60+", "id_number_valid": True}
     bodies = [
         json.dumps({"subject": s, "site": SITE, "event_id": f"bench-{i}", "card": card})
         for i, s in enumerate(rotation)
@@ -337,7 +337,7 @@ def prepare(
     script = data / "verify.lua"
     lua_bodies = ",".join(json.dumps(b) for b in bodies)
     script.write_text(LUA % {"token": token, "bodies": lua_bodies})
-    event = {"event_id": "%s", "kiosk_id": "bench", "site": SITE, "at": _now()}
+    event: dict[str, object] = {"event_id": "%s", "kiosk_id": "bench", "site": SITE, "at": _now()}
     event |= {"verdict": "PASS", "reasons": ["CODE_GREEN"], "source": "online"}
     event |= {"card_type": "resident", "age_band": "60+", "subject": "%s", "latency_ms": 12.5}
     events = data / "events.lua"

@@ -212,10 +212,7 @@ def explain_pruning(url: str, days: int = 7) -> None:
     """``EXPLAIN (ANALYZE, BUFFERS)`` of the stats' three p95 reads over the last ``days`` days,
     as the stats send them: the partitions each one reads, and the plan of the overall one."""
     today = datetime.now(UTC).date()
-    window = {
-        "since_day": (today - timedelta(days=days - 1)).isoformat(),
-        "until_day": today.isoformat(),
-    }
+    since_day, until_day = (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
     engine = open_store(url)
     captured: list[tuple[str, dict[str, object]]] = []
 
@@ -228,27 +225,27 @@ def explain_pruning(url: str, days: int = 7) -> None:
             total = len(partition_days(conn))
         event.listen(engine, "before_cursor_execute", capture)
         for by in (("day", "site"), ("day",)):
-            latency_p95(engine, by=by, **window)
-        window_p95(engine, site=None, **window)
+            latency_p95(engine, by=by, since_day=since_day, until_day=until_day)
+        window_p95(engine, site=None, since_day=since_day, until_day=until_day)
         event.remove(engine, "before_cursor_execute", capture)
         print(
-            f"EXPLAIN (ANALYZE, BUFFERS), window {window['since_day']}..{window['until_day']}, "
+            f"EXPLAIN (ANALYZE, BUFFERS), window {since_day}..{until_day}, "
             f"{total} partitions in all"
         )
         with engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()
+            cursor = conn.connection.cursor()
             reads = ("by day, site", "by day", "window: histogram", "window: bucket")
-            for (statement, params), by in zip(captured, reads, strict=True):
+            for (statement, params), read_name in zip(captured, reads, strict=True):
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", params)
                 plan = [line for (line,) in cursor.fetchall()]
                 read = sorted({m for line in plan for m in re.findall(r"on (events_p\d{8})", line)})
                 span = f"{len(read)} partitions ({read[0]}..{read[-1]})" if read else "no events"
                 buffers = next((line.strip() for line in plan if "Buffers:" in line), "")
                 print(
-                    f"  p95 {by}: reads {span}, {buffers}; "
+                    f"  p95 {read_name}: reads {span}, {buffers}; "
                     + "; ".join(line.strip() for line in plan if "Execution Time" in line)
                 )
-                if by == "window: bucket":
+                if read_name == "window: bucket":
                     print("\n".join(f"    {line}" for line in plan))
     finally:
         engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from verifier.policy import Check, Profile, Verdict, decide, outcome_of, worst
+from verifier.policy import Check, Outcome, Profile, Verdict, decide, outcome_of, worst
 from verifier.store.people import CardRecord, CodeRecord, Facts, Visit
 
 REPORTED = frozenset({"lost", "stolen", "revoked"})
@@ -27,7 +27,7 @@ class CardSeen:
 class PersonSeen:
     """The kiosk's face check, when it sends one."""
 
-    outcome: str
+    outcome: Outcome
     reasons: list[str]
 
 
@@ -87,7 +87,7 @@ def person_check(seen: PersonSeen | None, profile: Profile) -> Check:
     if seen is None:
         return _check(profile, ["FACE_SKIPPED"])
     check = _check(profile, seen.reasons or ["FACE_SKIPPED"])
-    return Check(seen.outcome, check.reasons, check.verdict)  # type: ignore[arg-type]
+    return Check(seen.outcome, check.reasons, check.verdict)
 
 
 def travel_since(profile: Profile, today: date) -> date:

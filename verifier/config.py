@@ -390,7 +390,7 @@ def default_config_text(data_dir: Path) -> str:
     """The file ``yzt verifier init`` writes: every key with its description and default, and
     the store, pepper, policies and signing key under ``data_dir``."""
     data_dir = data_dir.resolve()
-    chosen = {
+    chosen: dict[str, dict[str, object]] = {
         "store": {"url": f"sqlite:///{data_dir / 'verifier.db'}"},
         "privacy": {"pepper_file": data_dir / "pepper"},
         "policy": {"dir": data_dir / "policies"},

@@ -106,12 +106,13 @@ class Writer(QueueListener):
 
     def __init__(self, q: queue.Queue[logging.LogRecord], handler: logging.Handler) -> None:
         super().__init__(q, handler, respect_handler_level=True)
+        self.queue: queue.Queue[logging.LogRecord] = q
         self.handler = handler
 
     def dequeue(self, block: bool) -> logging.LogRecord:
         while True:
             try:
-                return self.queue.get(block, timeout=1.0)  # type: ignore[no-any-return]
+                return self.queue.get(block, timeout=1.0)
             except queue.Empty:
                 self.report()
 
@@ -126,7 +127,8 @@ class Writer(QueueListener):
             self.handler.handle(_record("verifier", logging.WARNING, line))
 
     def enqueue_sentinel(self) -> None:
-        self.queue.put(self._sentinel)  # waits for room: the lines before it are written first
+        # waits for room: the lines before it are written first; typeshed omits ``_sentinel``
+        self.queue.put(self._sentinel)  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         """Write what is queued, then the counts still held back."""

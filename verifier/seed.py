@@ -187,7 +187,7 @@ def _made(tasks: list[_Task], processes: int | None, count: int) -> Iterator[dic
                 break
         while inflight:
             made = inflight.popleft().result()
-            task = next(queued, None)
-            if task is not None:
-                inflight.append(pool.submit(_rows, task))
+            following = next(queued, None)
+            if following is not None:
+                inflight.append(pool.submit(_rows, following))
             yield made

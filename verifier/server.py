@@ -226,7 +226,7 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
-_BIND_PROBLEMS = {
+_BIND_PROBLEMS: dict[int | None, str] = {
     errno.EADDRINUSE: "port {port} on {host} is in use (another yzt verifier serve?)",
     errno.EACCES: "port {port} needs privileges (ports below 1024 are root's)",
     errno.EADDRNOTAVAIL: "{host} is not an address of this machine (--host or [server] host)",

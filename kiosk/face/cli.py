@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -113,7 +113,7 @@ def evaluate_pairs(
     _print_report(report.to_json(thresholds))
 
 
-def _print_report(body: dict) -> None:
+def _print_report(body: dict[str, Any]) -> None:
     pairs = body["pairs"]
     out.print(
         f"engine {body['engine']}: {pairs['same']} same-person pairs, "

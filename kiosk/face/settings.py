@@ -7,14 +7,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk.face.config import EngineName, FaceConfig
+from kiosk.face.config import FaceConfig
 from kiosk.face.errors import FaceInputError
 
 
 def load_face_config(
-    path: Path | None, *, engine: EngineName | None = None, models_dir: Path | None = None
+    path: Path | None, *, engine: str | None = None, models_dir: Path | None = None
 ) -> FaceConfig:
-    """The ``[face]`` table of ``path`` (defaults without one); errors name the key."""
+    """The ``[face]`` table of ``path`` (defaults without one), ``engine`` validated as if in it."""
     table: dict[str, object] = {}
     if path is not None:
         try:
@@ -23,14 +23,14 @@ def load_face_config(
             raise FaceInputError(f"{path}: cannot read: {exc.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise FaceInputError(f"{path}: not valid TOML: {exc}") from None
+    if engine is not None:
+        table["engine"] = engine
     try:
         config = FaceConfig.model_validate(table)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(["face", *(str(part) for part in first["loc"])])
         raise FaceInputError(f"{path}: {key}: {first['msg']}") from None
-    if engine is not None:
-        config = config.model_copy(update={"engine": engine})
     if models_dir is not None:
         models = config.models.model_copy(update={"dir": models_dir})
         config = config.model_copy(update={"models": models})

@@ -80,7 +80,7 @@ class OfflineDecider:
         age = self.freshness.age_s()
         listed = self.risklist.info() is not None
         if not listed or age is None or age > self.config.freshness_window_s:
-            reasons = (
+            reasons: tuple[str, ...] = (
                 ("VERIFY_UNAVAILABLE", "RISKLIST_STALE") if listed else ("VERIFY_UNAVAILABLE",)
             )
             return OfflineVerdict("CHECK", reasons, "none", age)

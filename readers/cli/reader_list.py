@@ -72,8 +72,8 @@ def find_pcsc() -> tuple[list[Found], str | None]:
         else:
             probe, detail = "no_card", "reader answers, no card on it"
         uri = pcsc_uri(info.name, info.profile)
-        card = {"card_present": info.card_present, "atr": info.atr, "profile": info.profile}
-        rows.append(Found("pcsc", info.name, uri, probe, detail, **card))
+        card = (info.card_present, info.atr, info.profile)  # Found's last three fields
+        rows.append(Found("pcsc", info.name, uri, probe, detail, *card))
     return rows, None if infos else "PC/SC: pcscd runs but sees no reader"
 
 

@@ -17,6 +17,7 @@ kept, and the name only masked: the certificate itself is never stored or printe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -139,7 +140,11 @@ def _recovery(entry: dict[object, object]) -> Recovery:
     )
 
 
-_ENTRY_PARSERS = {"v": _vaccination, "t": _test, "r": _recovery}
+_ENTRY_PARSERS: dict[str, Callable[[dict[object, object]], Entry]] = {
+    "v": _vaccination,
+    "t": _test,
+    "r": _recovery,
+}
 
 
 def _masked_name(name: object) -> str:

@@ -17,6 +17,8 @@ import zxingcpp
 
 from readers.qr.errors import QrImageError
 
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
 
 def read_codes(frame: np.ndarray) -> tuple[str, ...]:
     """The text of every QR code in an 8-bit grey or BGR frame (as OpenCV delivers it)."""
@@ -26,9 +28,7 @@ def read_codes(frame: np.ndarray) -> tuple[str, ...]:
             f"frame of shape {frame.shape} and type {frame.dtype}: expected 8-bit grey or BGR"
         )
     grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    found = zxingcpp.read_barcodes(
-        grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain
-    )
+    found = zxingcpp.read_barcodes(grey, formats=QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
     return tuple(code.text for code in found)
 
 

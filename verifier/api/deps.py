@@ -68,7 +68,7 @@ class Services:
 
 async def get_services(request: Request) -> Services:
     """The app's services."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

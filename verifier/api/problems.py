@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Literal
 
@@ -31,7 +32,7 @@ class Problem(BaseModel):
     detail: str = Field(description="what was wrong, naming the field: never the value sent")
 
 
-def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """A problem-details response."""
     body = Problem(
         type="about:blank", title=HTTPStatus(status).phrase, status=status, detail=detail

@@ -16,10 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from verifier.api.deps import Services, TokenInfo, check_site, require
+from verifier.api.deps import Services, check_site, require
 from verifier.api.models import VerifyRequest
 from verifier.checks import CardSeen, PersonSeen, data_ages, evaluate, travel_since
 from verifier.store import StoreError
+from verifier.store.tokens import TokenInfo
 from verifier.timeutil import iso, utcnow
 
 router = APIRouter(tags=["kiosk"])
@@ -107,7 +108,9 @@ async def decide(services: Services, token: TokenInfo, body: VerifyRequest) -> d
         except StoreError as exc:
             raise HTTPException(503, f"{exc}; the kiosk decides offline") from None
     card = CardSeen(body.card.valid_from, body.card.valid_until, body.card.id_number_valid)
-    person = None if body.person is None else PersonSeen(body.person.outcome, body.person.reasons)
+    person = (
+        None if body.person is None else PersonSeen(body.person.outcome, list(body.person.reasons))
+    )
     verdict, reasons, checks = evaluate(facts, profile, now=now, card=card, person=person)
     services.metrics.verdicts.labels(body.site, verdict).inc()
     return {

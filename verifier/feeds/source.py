@@ -141,7 +141,7 @@ def _csv(kind: str, header_line: int, first: str, blocks: Iterator[Block]) -> It
             return RowError("row", f"expected {width} fields, got {len(values)}")
         if pad:
             values.append("")
-        return pick(values)  # type: ignore[no-any-return]
+        return pick(values)
 
     def one_by_one(block: Block, start: int, stop: int) -> Iterator[Parsed]:
         """``block.lines[start:stop]`` each on its own, so that no line swallows the next."""

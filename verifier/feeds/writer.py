@@ -109,7 +109,7 @@ class FeedWriter:
         try:
             raw = self.engine.raw_connection()
         except DBAPIError as exc:
-            raise _store_error(exc.orig) from None
+            raise _store_error(exc.orig or exc) from None
         try:
             cursor = raw.cursor()
             if self.postgresql:

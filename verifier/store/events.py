@@ -216,8 +216,8 @@ def purge_events(engine: Engine, *, days: int, now: datetime | None = None) -> i
         gone = delete(events).where(events.c.at < cutoff).returning(*columns)
         rows = conn.execute(gone).mappings().all()
         _add_tallies(conn, rows, sign=-1)
-        days = sorted({row["day"] for row in rows})
-        conn.execute(delete(event_p95s).where(event_p95s.c.day.in_(days)))
+        gone_days = sorted({row["day"] for row in rows})
+        conn.execute(delete(event_p95s).where(event_p95s.c.day.in_(gone_days)))
     return len(rows)
 
 
@@ -380,7 +380,7 @@ def latency_p95(
         skips = [(key, slower_than_p95(n)) for key, n in sizes.items() if n > 0]
         if not skips:
             return {}
-        where = [events.c.latency_ms.is_not(None)]
+        where: list[ColumnElement[bool]] = [events.c.latency_ms.is_not(None)]
         # SQLite keeps no statistics here: on the bare column it would take the day index and
         # sort every latency, so the day gets SQLite's unary + (sqlite.org/optoverview.html:
         # "disqualifying WHERE clause terms"); PostgreSQL plans from its statistics and needs

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Engine,
     Float,
@@ -168,7 +169,7 @@ def _read_in_bucket(
     latency = events.c.latency_ms
     pg = conn.dialect.name == "postgresql"
     day = events.c.day if pg else unindexed(events.c.day)
-    where = [latency.is_not(None)]
+    where: list[ColumnElement[bool]] = [latency.is_not(None)]
     if not math.isinf(lo):
         where.append(latency >= lo)
     if not math.isinf(hi):

@@ -74,7 +74,7 @@ def facts_for(engine: Engine, subject: str, *, travel_since: date) -> Facts:
     """One indexed round trip for all three feeds; travel kept only within the policy window."""
     with engine.connect() as conn:
         rows = conn.execute(_FACTS, {"subject": bytes.fromhex(subject)}).all()
-    return facts_from_rows(rows, travel_since)  # type: ignore[arg-type]
+    return facts_from_rows(rows, travel_since)
 
 
 class SqliteFacts:

@@ -10,10 +10,11 @@ import dataclasses
 import threading
 from typing import Protocol
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Image = NDArray[np.uint8]
+Image = cv2.typing.MatLike  # 8-bit BGR, as OpenCV reads, decodes and captures it
 Embedding = NDArray[np.float32]
 
 
