@@ -24,7 +24,7 @@ import uvicorn
 from fastapi import APIRouter
 
 from kiosk.config import KioskConfig
-from kiosk.decision import NoOfflineData, OfflineDecider, unreadable
+from kiosk.decision import NoOfflineData, OfflineData, unreadable
 from kiosk.gate import GateError, SerialGate, open_gate
 from kiosk.metrics import KioskMetrics
 from kiosk.outbox import Outbox, Uploader
@@ -79,7 +79,7 @@ class KioskDaemon:
         config: KioskConfig,
         *,
         reader_factory: Callable[[str], Reader] = open_reader,
-        offline: OfflineDecider | None = None,
+        offline: OfflineData | None = None,
         extra_routes: Sequence[APIRouter] = (),
     ) -> None:
         self.config = config

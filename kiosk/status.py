@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.cardcheck import ELDER_BAND
+from kiosk.verdict import VERDICTS
 from kiosk.version import kiosk_version
 
 READER_CODES = {
@@ -93,7 +94,7 @@ class StatusBoard:
 
     def counts_today(self) -> dict[str, int]:
         self._roll_day()
-        return {key: self._counts[key] for key in ("total", "elder", "PASS", "CHECK", "DENY")}
+        return {key: self._counts[key] for key in ("total", "elder", *VERDICTS)}
 
     def uptime_s(self) -> float:
         return round(time.monotonic() - self._started, 1)
