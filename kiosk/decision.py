@@ -48,6 +48,12 @@ class OfflineData(Protocol):
     def status(self) -> dict[str, Any]:
         """At least ``risklist`` {version, entries, age_s} for the status page."""
 
+    async def start(self) -> None:
+        """Keep the data current in the background (the daemon's ``start()`` calls it)."""
+
+    async def aclose(self) -> None:
+        """Stop and close the files (the daemon's ``aclose()`` calls it)."""
+
 
 class NoOfflineData:
     """No local data: staff must look; a failed card check is named first."""
@@ -67,6 +73,12 @@ class NoOfflineData:
 
     def status(self) -> dict[str, Any]:
         return {"risklist": {"version": None, "entries": None, "age_s": None}}
+
+    async def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
 
 
 def unreadable(cause: str, field: str | None) -> Decision:

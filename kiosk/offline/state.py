@@ -81,6 +81,7 @@ class OfflineState:
         )
         self.last_error: str | None = None
         self._loop: asyncio.Task[None] | None = None
+        self._closed = False
         self._sync_lock = asyncio.Lock()
 
     @classmethod
@@ -170,12 +171,19 @@ class OfflineState:
         }
 
     async def start(self) -> None:
-        """Sync now and every ``sync_interval_s`` in the background."""
+        """Sync now and every ``sync_interval_s`` in the background; once, however often called
+        (the daemon that owns this state starts it)."""
+        if self._loop is not None:
+            return
         self._loop = asyncio.create_task(
             sync_periodically(self.sync_now, self.config.sync_interval_s), name="risklist-sync"
         )
 
     async def aclose(self) -> None:
+        """Stop syncing and close the files; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
