@@ -30,6 +30,7 @@ from kiosk.decision import Decision, NoOfflineData, OfflineData, unreadable
 from kiosk.gate import GateError, SerialGate, open_gate
 from kiosk.metrics import KioskMetrics
 from kiosk.outbox import Outbox, Uploader
+from kiosk.recent import RecentTaps
 from kiosk.screen import READING, Screen, ScreenState
 from kiosk.status import StatusBoard, drift_s, reader_code
 from kiosk.subject import subject_of
@@ -91,6 +92,7 @@ class KioskDaemon:
         self.screen = Screen()
         self.status = StatusBoard(config.kiosk.id, config.kiosk.site)
         self.metrics = KioskMetrics()
+        self.recent = RecentTaps()
         self.offline: OfflineData = NoOfflineData() if offline is None else offline
         self._open_offline = offline is None
         # opened by start() (_init_store): a data dir it cannot use stops the start
@@ -245,7 +247,7 @@ class KioskDaemon:
     async def _start_ui(self) -> None:
         app = create_ui_app(
             screen=self.screen,
-            status=self.status_document,
+            status=self.staff_status,
             metrics=self.render_metrics,
             extra_routes=self._extra_routes,
         )
@@ -361,16 +363,18 @@ class KioskDaemon:
                 self.metrics.qr_codes.labels(code.format, code.decision.reasons[0]).inc()
             self._record(tap, name, started)
 
-    def _record(self, tap: Tap, name: str | None, started: float) -> None:
+    def _record(self, tap: Tap, masked_name: str | None, started: float) -> None:
         """Every effect of a decision, one step each: kept for upload before anything changes
-        on the screen, then what people see, hear and walk through, then what staff see."""
+        on the screen, then what people see, hear and walk through, then what staff see (counts,
+        metrics, the verifier's trouble, the last taps)."""
         latency_s = time.perf_counter() - started
         self._keep(tap, latency_s)
-        self._show(tap.decision, name)
+        self._show(tap.decision, masked_name)
         self._say(tap.decision)
         self._pass_gate(tap.decision)
         self._count(tap, latency_s)
         self._note_verifier_trouble(tap.decision)
+        self.recent.add(tap.decision, masked_name)
 
     def _keep(self, tap: Tap, latency_s: float) -> None:
         """Outbox, then wake the uploader.
@@ -387,14 +391,14 @@ class KioskDaemon:
                 self.status.error(f"outbox: event not recorded: {exc}")
         self.uploader.nudge()
 
-    def _show(self, decision: Decision, name: str | None) -> None:
+    def _show(self, decision: Decision, masked_name: str | None) -> None:
         age = decision.data_age_s
         self.screen.show(
             ScreenState(
                 state="result",
                 verdict=decision.verdict,
                 reasons=list(decision.reasons),
-                name=name,
+                name=masked_name,
                 source=decision.source,
                 data_age_s=None if age is None else round(age, 1),
             ),
@@ -482,7 +486,13 @@ class KioskDaemon:
 
     # staff views --------------------------------------------------------------------------
 
+    def staff_status(self) -> dict[str, Any]:
+        """``/api/status``: the heartbeat's document and the last taps, which stay on the
+        kiosk (kiosk/recent.py)."""
+        return {**self.status_document(), "recent": self.recent.document()}
+
     def status_document(self) -> dict[str, Any]:
+        """The heartbeat's document (``kiosk.status``), as the verifier's model accepts it."""
         client = self.client
         link = (
             "unknown"
