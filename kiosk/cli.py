@@ -17,9 +17,7 @@ from kiosk.cli_kit import ConfigOption, err, out
 from kiosk.demo.cli import demo_app
 
 if TYPE_CHECKING:
-    from kiosk.config import KioskConfig
     from kiosk.daemon import KioskDaemon
-    from kiosk.offline import OfflineState
 
 __all__ = ["demo_app", "kiosk_app"]
 
@@ -62,30 +60,15 @@ def run(config: ConfigOption, verbose: bool = typer.Option(False, "--verbose", "
         err.print(str(exc), style="red", markup=False, highlight=False)
         err.print(f"Run: yzt kiosk check-config {config}", markup=False)
         raise typer.Exit(2) from None
-    offline = _offline_state(settings)
-    daemon = KioskDaemon(settings, offline=offline)
+    daemon = KioskDaemon(settings)
     try:
-        asyncio.run(_until_signal(daemon, offline))
+        asyncio.run(_until_signal(daemon))
     except KioskStartError as exc:
         err.print(f"[red]cannot start: {exc}[/]", highlight=False)
         raise typer.Exit(1) from None
 
 
-def _offline_state(settings: KioskConfig) -> OfflineState | None:
-    """Offline decisions need the pinned risk-list key; without it every offline tap is CHECK."""
-    if settings.verifier.public_key_file is None and settings.offline.public_key_file is None:
-        return None
-    from kiosk.offline import OfflineState
-    from kiosk.offline.risklist import RiskListError
-
-    try:
-        return OfflineState.from_kiosk(settings)
-    except (RiskListError, OSError) as exc:
-        err.print(f"[red]offline data: {exc}[/]", highlight=False)
-        raise typer.Exit(2) from None
-
-
-async def _until_signal(daemon: KioskDaemon, offline: OfflineState | None) -> None:
+async def _until_signal(daemon: KioskDaemon) -> None:
     """Run ``daemon`` until SIGINT/SIGTERM, telling systemd (Type=notify) when it is up."""
     from kiosk import sdnotify
 
@@ -94,8 +77,6 @@ async def _until_signal(daemon: KioskDaemon, offline: OfflineState | None) -> No
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await daemon.start()
-    if offline is not None:
-        await offline.start()
     sdnotify.ready(f"screen at {daemon.screen_url}")
     watchdog = asyncio.create_task(sdnotify.watchdog_loop())
     out.print(f"Kiosk screen: {daemon.screen_url}   staff status: {daemon.screen_url}status")
@@ -105,8 +86,6 @@ async def _until_signal(daemon: KioskDaemon, offline: OfflineState | None) -> No
     finally:
         sdnotify.stopping()
         watchdog.cancel()
-        if offline is not None:
-            await offline.aclose()
         await daemon.aclose()
         out.print("Kiosk stopped.")
 

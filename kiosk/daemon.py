@@ -1,9 +1,11 @@
 """The kiosk daemon: reader events and camera QR codes → tap pipeline → outbox → screen, voice,
 gate.
 
-``start()`` reads as the boot sequence. Every long-running loop is supervised: a crash is
-logged, shown to staff and the loop restarts, so the daemon never dies from reader or verifier
-trouble. One tap at a time: card events are handled in order, the card still on the reader is
+``start()`` reads as the boot sequence and ``aclose()`` undoes all of it: the daemon owns its
+files (outbox, offline data), voice, face check, camera, screen server and loops. Every
+long-running loop is supervised: a crash is logged, shown to staff and the loop restarts, so the
+daemon never dies from reader or verifier trouble. Each effect of a decision is one named step
+of ``_record``. One tap at a time: card events are handled in order, the card still on the reader is
 not verified again, and the QR scanner looks at the camera only while no tap is running.
 """
 
@@ -24,10 +26,12 @@ import uvicorn
 from fastapi import APIRouter
 
 from kiosk.config import KioskConfig
-from kiosk.decision import NoOfflineData, OfflineDecider, unreadable
+from kiosk.decision import Decision, NoOfflineData, OfflineData, unreadable
 from kiosk.gate import GateError, SerialGate, open_gate
 from kiosk.metrics import KioskMetrics
 from kiosk.outbox import Outbox, Uploader
+from kiosk.periodic import every
+from kiosk.recent import RecentTaps
 from kiosk.screen import READING, Screen, ScreenState
 from kiosk.status import StatusBoard, drift_s, reader_code
 from kiosk.subject import subject_of
@@ -47,6 +51,7 @@ from readers import (
     ReaderRestored,
     open_reader,
 )
+from readers.backoff import Backoff
 from readers.masking import mask_name
 
 if TYPE_CHECKING:
@@ -79,14 +84,22 @@ class KioskDaemon:
         config: KioskConfig,
         *,
         reader_factory: Callable[[str], Reader] = open_reader,
-        offline: OfflineDecider | None = None,
+        offline: OfflineData | None = None,
         extra_routes: Sequence[APIRouter] = (),
     ) -> None:
+        """``offline``: offline data already opened (the daemon still starts and closes it);
+        by default ``start()`` opens ``kiosk.offline.OfflineState`` when a risk-list key is
+        pinned."""
         self.config = config
         self.screen = Screen()
         self.status = StatusBoard(config.kiosk.id, config.kiosk.site)
         self.metrics = KioskMetrics()
-        self.offline = offline or NoOfflineData()
+        self.recent = RecentTaps()
+        self.offline: OfflineData = NoOfflineData() if offline is None else offline
+        self._open_offline = offline is None
+        # opened by start() (_init_store): a data dir it cannot use stops the start
+        self.outbox: Outbox
+        self.uploader: Uploader
         self.ui_port: int | None = None
         self._reader_factory = reader_factory
         self._extra_routes = extra_routes
@@ -119,10 +132,12 @@ class KioskDaemon:
     async def start(self) -> None:
         try:
             self._init_store()
+            self._init_offline()
             await self._init_voice()
             await self._init_face()
             self._init_qr()
             await self._start_ui()
+            await self.offline.start()
         except BaseException:
             await self.aclose()
             raise
@@ -163,6 +178,21 @@ class KioskDaemon:
             interval_s=section.upload_interval_s,
             batch=section.upload_batch,
         )
+
+    def _init_offline(self) -> None:
+        """Offline decisions need the pinned risk-list key; without it every offline tap is
+        CHECK."""
+        config = self.config
+        pinned = config.offline.public_key_file or config.verifier.public_key_file
+        if self._open_offline and pinned is not None:
+            from kiosk.offline import OfflineState
+            from kiosk.offline.risklist import RiskListError
+
+            try:
+                self.offline = OfflineState.from_kiosk(config)
+            except (RiskListError, OSError) as exc:
+                raise KioskStartError(f"offline data: {exc}") from None
+        self._cleanup.push_async_callback(self.offline.aclose)
 
     async def _init_voice(self) -> None:
         if not self.config.voice.enabled:
@@ -219,7 +249,7 @@ class KioskDaemon:
     async def _start_ui(self) -> None:
         app = create_ui_app(
             screen=self.screen,
-            status=self.status_document,
+            status=self.staff_status,
             metrics=self.render_metrics,
             extra_routes=self._extra_routes,
         )
@@ -249,10 +279,11 @@ class KioskDaemon:
         """Run ``loop`` for ever: a failure is logged (once per kind) and retried with back-off."""
 
         async def supervised() -> None:
-            pause, last = RESTART_PAUSE_S, ""
+            backoff, last = Backoff(2 * RESTART_PAUSE_S, RESTART_PAUSE_MAX_S), ""
             while True:
                 try:
                     await loop()
+                    backoff.reset()
                     pause = RESTART_PAUSE_S
                 except asyncio.CancelledError:
                     raise
@@ -262,7 +293,7 @@ class KioskDaemon:
                         log.exception("%s loop failed; restarting", name)
                     last = message
                     self.status.error(message)
-                    pause = min(pause * 2, RESTART_PAUSE_MAX_S)
+                    pause = backoff.next()
                 await asyncio.sleep(pause)
 
         self._tasks.append(asyncio.create_task(supervised(), name=name))
@@ -335,44 +366,71 @@ class KioskDaemon:
                 self.metrics.qr_codes.labels(code.format, code.decision.reasons[0]).inc()
             self._record(tap, name, started)
 
-    def _record(self, tap: Tap, name: str | None, started: float) -> None:
-        """Outbox first, then what people see and hear.
+    def _record(self, tap: Tap, masked_name: str | None, started: float) -> None:
+        """Every effect of a decision, one step each: kept for upload before anything changes
+        on the screen, then what people see, hear and walk through, then what staff see (counts,
+        metrics, the verifier's trouble, the last taps)."""
+        latency_s = time.perf_counter() - started
+        self._keep(tap, latency_s)
+        self._show(tap.decision, masked_name)
+        self._say(tap.decision)
+        self._pass_gate(tap.decision)
+        self._count(tap, latency_s)
+        self._note_verifier_trouble(tap.decision)
+        self.recent.add(tap.decision, masked_name)
+
+    def _keep(self, tap: Tap, latency_s: float) -> None:
+        """Outbox, then wake the uploader.
 
         A tap is sent when it names a holder (subject) or what was shown (card type: a health
         certificate's event has ``hc1`` and no subject). A card without a readable identity has
-        neither, so it is counted here but not sent.
+        neither, so it is counted but not sent.
         """
-        decision = tap.decision
-        latency_ms = (time.perf_counter() - started) * 1000
         if tap.subject is not None or tap.card_type is not None:
             try:
-                self.outbox.add(self._event(tap, latency_ms))
+                self.outbox.add(self._event(tap, latency_s * 1000))
             except sqlite3.Error as exc:  # a full or broken disk must not leave the elder waiting
                 log.error("outbox: event %s not recorded: %s", tap.event_id, exc)
                 self.status.error(f"outbox: event not recorded: {exc}")
+        self.uploader.nudge()
+
+    def _show(self, decision: Decision, masked_name: str | None) -> None:
+        age = decision.data_age_s
         self.screen.show(
             ScreenState(
                 state="result",
                 verdict=decision.verdict,
                 reasons=list(decision.reasons),
-                name=name,
+                name=masked_name,
                 source=decision.source,
-                data_age_s=None if decision.data_age_s is None else round(decision.data_age_s, 1),
+                data_age_s=None if age is None else round(age, 1),
             ),
             idle_after_s=self.config.ui.result_hold_s,
         )
+
+    def _say(self, decision: Decision) -> None:
         self.voice.say(spoken_key(decision.verdict, decision.reasons))
-        if decision.verdict == "PASS" and self.gate is not None:
-            pulse = asyncio.get_running_loop().create_task(self._open_gate(self.gate))
-            self._pulses.add(pulse)
-            pulse.add_done_callback(self._pulses.discard)
+
+    def _pass_gate(self, decision: Decision) -> None:
+        """A PASS pulses the gate in the background: the screen never waits for the relay."""
+        if decision.verdict != "PASS" or self.gate is None:
+            return
+        pulse = asyncio.get_running_loop().create_task(self._open_gate(self.gate))
+        self._pulses.add(pulse)
+        pulse.add_done_callback(self._pulses.discard)
+
+    def _count(self, tap: Tap, latency_s: float) -> None:
+        """Today's counts on the status page and the Prometheus metrics."""
+        decision = tap.decision
         self.status.count(decision.verdict, tap.age_band)
         self.metrics.taps.labels(decision.verdict, decision.source).inc()
-        self.metrics.tap_seconds.observe(latency_ms / 1000)
+        self.metrics.tap_seconds.observe(latency_s)
+
+    def _note_verifier_trouble(self, decision: Decision) -> None:
+        """A tap decided without the verifier shows staff why it did not answer."""
         if decision.source != "online" and self.client.last_error:
             self.status.error(f"verifier: {self.client.last_error}")
             self.metrics.verifier_errors.inc()
-        self.uploader.nudge()
 
     def _event(self, tap: Tap, latency_ms: float) -> dict[str, Any]:
         return {
@@ -417,9 +475,7 @@ class KioskDaemon:
         self.metrics.reader_up.set(0)
 
     async def _heartbeat_loop(self) -> None:
-        while True:
-            await self.send_heartbeat()
-            await asyncio.sleep(self.config.verifier.heartbeat_interval_s)
+        await every(self.config.verifier.heartbeat_interval_s, self.send_heartbeat)
 
     async def send_heartbeat(self) -> None:
         try:
@@ -431,7 +487,13 @@ class KioskDaemon:
 
     # staff views --------------------------------------------------------------------------
 
+    def staff_status(self) -> dict[str, Any]:
+        """``/api/status``: the heartbeat's document and the last taps, which stay on the
+        kiosk (kiosk/recent.py)."""
+        return {**self.status_document(), "recent": self.recent.document()}
+
     def status_document(self) -> dict[str, Any]:
+        """The heartbeat's document (``kiosk.status``), as the verifier's model accepts it."""
         client = self.client
         link = (
             "unknown"

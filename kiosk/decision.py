@@ -1,24 +1,21 @@
 """A verdict with its reasons, where it came from and how old its data is, and the offline
 fallback.
 
-The offline path is a plug (``OfflineDecider``): ``kiosk.offline.OfflineState`` (result cache and
-signed risk list) when a risk-list key is configured; without one, CHECK "could not verify" —
-never DENY.
+The offline path is a plug (``OfflineData``): ``kiosk.offline.OfflineState`` (result cache and
+signed risk list) when a risk-list key is configured; without one (``NoOfflineData``), CHECK
+"could not verify" — never DENY.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kiosk.cardcheck import CardCheck
+from kiosk.verdict import Source, Verdict
 
 if TYPE_CHECKING:
+    from kiosk.cardcheck import CardCheck
     from readers.qr import TrustList
-
-Verdict = Literal["PASS", "CHECK", "DENY"]
-Source = Literal["online", "cache", "risklist", "none"]
-SEVERITY: dict[str, int] = {"PASS": 0, "CHECK": 1, "DENY": 2}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -31,12 +28,14 @@ class Decision:
     None for a live answer from the verifier, or when the age is unknown."""
 
 
-class OfflineDecider(Protocol):
-    """Decides when the verifier did not answer in time (``kiosk.offline.OfflineState``)."""
+class OfflineData(Protocol):
+    """What the kiosk holds for when the verifier does not answer in time
+    (``kiosk.offline.OfflineState``)."""
 
-    async def decide(self, subject: str, card: CardCheck) -> Decision: ...
+    def decide(self, subject: str, card: CardCheck) -> Decision:
+        """The verdict without the verifier: local data only, no network."""
 
-    def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
+    def remember(self, subject: str, verdict: Verdict, reasons: tuple[str, ...]) -> None:
         """Keep an online answer for later offline taps."""
 
     def card_revoked(self, key: bytes) -> bool:
@@ -49,15 +48,21 @@ class OfflineDecider(Protocol):
     def status(self) -> dict[str, Any]:
         """At least ``risklist`` {version, entries, age_s} for the status page."""
 
+    async def start(self) -> None:
+        """Keep the data current in the background (the daemon's ``start()`` calls it)."""
+
+    async def aclose(self) -> None:
+        """Stop and close the files (the daemon's ``aclose()`` calls it)."""
+
 
 class NoOfflineData:
     """No local data: staff must look; a failed card check is named first."""
 
-    async def decide(self, subject: str, card: CardCheck) -> Decision:
+    def decide(self, subject: str, card: CardCheck) -> Decision:
         failed = card.reasons if card.outcome == "fail" else ()
         return Decision("CHECK", (*failed, "VERIFY_UNAVAILABLE"), "none")
 
-    def remember(self, subject: str, verdict: str, reasons: tuple[str, ...]) -> None:
+    def remember(self, subject: str, verdict: Verdict, reasons: tuple[str, ...]) -> None:
         return None
 
     def card_revoked(self, key: bytes) -> bool:
@@ -68,6 +73,12 @@ class NoOfflineData:
 
     def status(self) -> dict[str, Any]:
         return {"risklist": {"version": None, "entries": None, "age_s": None}}
+
+    async def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
 
 
 def unreadable(cause: str, field: str | None) -> Decision:

@@ -12,13 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from kiosk.verdict import Source, Verdict
+
 State = Literal["idle", "reading", "result"]
-Source = Literal["online", "cache", "risklist", "none"]
 
 
 class ScreenState(BaseModel):
     state: State = "idle"
-    verdict: Literal["PASS", "CHECK", "DENY"] | None = None
+    verdict: Verdict | None = None
     reasons: list[str] = []
     name: str | None = None
     source: Source | None = None

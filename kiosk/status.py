@@ -18,6 +18,7 @@ from typing import Any
 
 from kiosk.cardcheck import ELDER_BAND
 from kiosk.offline.clock import parse_server_time
+from kiosk.verdict import VERDICTS
 from kiosk.version import kiosk_version
 
 READER_CODES = {
@@ -94,7 +95,7 @@ class StatusBoard:
 
     def counts_today(self) -> dict[str, int]:
         self._roll_day()
-        return {key: self._counts[key] for key in ("total", "elder", "PASS", "CHECK", "DENY")}
+        return {key: self._counts[key] for key in ("total", "elder", *VERDICTS)}
 
     def uptime_s(self) -> float:
         return round(time.monotonic() - self._started, 1)

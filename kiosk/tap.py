@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from kiosk.cardcheck import CardCheck, card_facts, check_card
-from kiosk.decision import Decision, OfflineDecider
+from kiosk.decision import Decision, OfflineData
 from kiosk.subject import subject_of
 from kiosk.verifier_client import VerifierClient, VerifierUnavailable
 from readers import IdCard
@@ -70,7 +70,7 @@ class TapPipeline:
         site: str,
         pepper: bytes,
         client: VerifierClient,
-        offline: OfflineDecider,
+        offline: OfflineData,
         deadline_s: float,
         person: PersonHook | None = None,
         today: Callable[[], dt.date] = dt.date.today,
@@ -125,6 +125,6 @@ class TapPipeline:
             answer = await self.client.verify(body, self.deadline_s)
         except VerifierUnavailable as exc:
             log.info("verifier unavailable, deciding offline: %s", exc)
-            return await self.offline.decide(subject, check)
+            return self.offline.decide(subject, check)
         self.offline.remember(subject, answer.verdict, tuple(answer.reasons))
         return Decision(answer.verdict, tuple(answer.reasons), "online")

@@ -5,11 +5,9 @@ The page fetches these from ``/api/texts`` so the words live in exactly one plac
 
 from __future__ import annotations
 
-from typing import Literal
+from kiosk.verdict import Verdict
 
-Verdict = Literal["PASS", "CHECK", "DENY"]
-
-VERDICT_WORDS: dict[str, tuple[str, str]] = {
+VERDICT_WORDS: dict[Verdict, tuple[str, str]] = {
     "PASS": ("请通行", "Please go ahead"),
     "CHECK": ("请工作人员核验", "Staff will check"),
     "DENY": ("暂停通行", "Please wait here"),
@@ -86,7 +84,7 @@ def reason_text(code: str) -> tuple[str, str]:
 
 def spoken_phrases() -> dict[str, str]:
     """The phrases the voice pre-renders, keyed by what triggers them."""
-    phrases = {verdict: words[0] for verdict, words in VERDICT_WORDS.items()}
+    phrases: dict[str, str] = {verdict: words[0] for verdict, words in VERDICT_WORDS.items()}
     phrases["OUT_OF_SERVICE"] = OUT_OF_SERVICE[0]
     return phrases
 
@@ -97,7 +95,7 @@ def advice_phrases() -> dict[str, str]:
     return {code: f"{REASON_TEXTS[code][0]}，{zh}" for code, (zh, _) in ADVICE.items()}
 
 
-def spoken_key(verdict: str, reasons: tuple[str, ...]) -> str:
+def spoken_key(verdict: Verdict, reasons: tuple[str, ...]) -> str:
     """The phrase to say for a verdict: its first reason's when that one says what to do."""
     return reasons[0] if reasons and reasons[0] in ADVICE else verdict
 

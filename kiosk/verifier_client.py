@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from kiosk.verdict import Verdict
 from kiosk.version import kiosk_version
 
 RETRY_PAUSE_S = 0.05
@@ -39,7 +40,7 @@ class CheckResult(BaseModel):
 
 class VerifyResponse(BaseModel):
     event_id: str
-    verdict: Literal["PASS", "CHECK", "DENY"]
+    verdict: Verdict
     reasons: list[str]
     checks: dict[str, CheckResult] = {}
     source: str = "online"

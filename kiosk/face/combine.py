@@ -9,14 +9,10 @@ reasons when it decided the verdict, and follows them when both agree on CHECK o
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
 
 from kiosk.face.checker import PersonCheck
 from kiosk.face.config import PolicyConfig
-
-Verdict = Literal["PASS", "CHECK", "DENY"]
-VERDICTS: dict[str, Verdict] = {"PASS": "PASS", "CHECK": "CHECK", "DENY": "DENY"}
-STRICTNESS: dict[Verdict, int] = {"PASS": 0, "CHECK": 1, "DENY": 2}
+from kiosk.verdict import Verdict, as_verdict, strictest
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,13 +36,11 @@ def combine(
     verdict: str, reasons: list[str] | tuple[str, ...], person: PersonCheck, policy: PolicyConfig
 ) -> Combined:
     """The final verdict and reasons; ``ValueError`` for a verdict that is not PASS/CHECK/DENY."""
-    given = VERDICTS.get(verdict)
-    if given is None:
-        raise ValueError(f"verdict: {verdict!r} is not one of PASS, CHECK, DENY")
+    given = as_verdict(verdict)
     own = person_verdict(person, policy)
     ordered = tuple(reasons)
     person_reasons = tuple(r for r in person.reasons if r not in ordered)
-    if STRICTNESS[own] > STRICTNESS[given]:
+    if own != given and strictest(own, given) == own:
         return Combined(own, person_reasons + ordered)
     if own == given and own != "PASS":
         return Combined(own, ordered + person_reasons)

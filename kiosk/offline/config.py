@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Verdict = Literal["PASS", "CHECK", "DENY"]
+from kiosk.verdict import Verdict
 
 
 class OfflineConfig(BaseModel):

@@ -11,9 +11,10 @@ name. A card the kiosk itself finds invalid (expired, not yet valid) is at least
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Protocol
+import dataclasses
 
+from kiosk.cardcheck import CardCheck
+from kiosk.decision import Decision
 from kiosk.offline.cache import ResultCache
 from kiosk.offline.config import OfflineConfig
 from kiosk.offline.freshness import Freshness
@@ -26,27 +27,7 @@ from kiosk.offline.risklist import (
     TRAVEL_MEDIUM,
     RiskListStore,
 )
-
-Source = Literal["cache", "risklist", "none"]
-SEVERITY = {"PASS": 0, "CHECK": 1, "DENY": 2}
-
-
-class CardFacts(Protocol):
-    """What the kiosk found about the card itself (kiosk.cardcheck.CardCheck fits)."""
-
-    @property
-    def outcome(self) -> str: ...
-
-    @property
-    def reasons(self) -> tuple[str, ...]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class OfflineVerdict:
-    verdict: str
-    reasons: tuple[str, ...]
-    source: Source
-    data_age_s: float | None
+from kiosk.verdict import VERDICTS, Verdict, as_verdict, strictest
 
 
 class OfflineDecider:
@@ -61,7 +42,7 @@ class OfflineDecider:
         self.cache = cache
         self.risklist = risklist
         self.freshness = freshness
-        self.rules: tuple[tuple[int, str, str], ...] = (
+        self.rules: tuple[tuple[int, str, Verdict], ...] = (
             (CODE_RED, "CODE_RED", config.code_red),
             (CODE_YELLOW, "CODE_YELLOW", config.code_yellow),
             (CARD_REPORTED, "CARD_REPORTED_LOST", config.card_reported),
@@ -69,42 +50,46 @@ class OfflineDecider:
             (TRAVEL_MEDIUM, "TRAVEL_RISK_AREA", config.travel_medium),
         )
 
-    def decide(self, subject: str, card: CardFacts) -> OfflineVerdict:
+    def decide(self, subject: str, card: CardCheck) -> Decision:
         """The verdict for ``subject`` without the verifier; microseconds, no network."""
         return _with_card(self._decide(subject), card)
 
-    def _decide(self, subject: str) -> OfflineVerdict:
+    def _decide(self, subject: str) -> Decision:
         cached = self.cache.get(subject)
         if cached is not None:
-            return OfflineVerdict(cached.verdict, cached.reasons, "cache", self.cache.age_s(cached))
+            verdict = as_verdict(cached.verdict)
+            return Decision(verdict, cached.reasons, "cache", self.cache.age_s(cached))
         age = self.freshness.age_s()
         listed = self.risklist.info() is not None
+        reasons: tuple[str, ...]
         if not listed or age is None or age > self.config.freshness_window_s:
-            reasons: tuple[str, ...] = (
+            reasons = (
                 ("VERIFY_UNAVAILABLE", "RISKLIST_STALE") if listed else ("VERIFY_UNAVAILABLE",)
             )
-            return OfflineVerdict("CHECK", reasons, "none", age)
+            return Decision("CHECK", reasons, "none", age)
         flags = self.risklist.flags(subject)
         if flags == 0:
             reasons = () if self.config.offline_pass == "PASS" else ("VERIFY_UNAVAILABLE",)
-            return OfflineVerdict(self.config.offline_pass, reasons, "risklist", age)
+            return Decision(self.config.offline_pass, reasons, "risklist", age)
         verdict, reasons = self._flagged(flags)
-        return OfflineVerdict(verdict, reasons, "risklist", age)
+        return Decision(verdict, reasons, "risklist", age)
 
-    def _flagged(self, flags: int) -> tuple[str, tuple[str, ...]]:
-        hits = [(verdict, reason) for bit, reason, verdict in self.rules if flags & bit]
+    def _flagged(self, flags: int) -> tuple[Verdict, tuple[str, ...]]:
+        """The strictest verdict of the flags set; the reasons strictest first."""
+        hits: list[tuple[Verdict, str]] = [
+            (verdict, reason) for bit, reason, verdict in self.rules if flags & bit
+        ]
         if flags & ~KNOWN_FLAGS:
             hits.append(("CHECK", "VERIFY_UNAVAILABLE"))
-        hits.sort(key=lambda hit: -SEVERITY[hit[0]])
-        verdict = hits[0][0]
-        return verdict, tuple(dict.fromkeys(reason for _, reason in hits))
+        ordered = sorted(hits, key=lambda hit: -VERDICTS.index(hit[0]))
+        return ordered[0][0], tuple(dict.fromkeys(reason for _, reason in ordered))
 
 
-def _with_card(decision: OfflineVerdict, card: CardFacts) -> OfflineVerdict:
+def _with_card(decision: Decision, card: CardCheck) -> Decision:
     """A card that failed the kiosk's own check makes staff look, named first."""
     if card.outcome != "fail":
         reasons = decision.reasons or (tuple(card.reasons) if decision.verdict == "PASS" else ())
-        return OfflineVerdict(decision.verdict, reasons, decision.source, decision.data_age_s)
-    verdict = decision.verdict if SEVERITY[decision.verdict] >= SEVERITY["CHECK"] else "CHECK"
+        return dataclasses.replace(decision, reasons=reasons)
+    verdict = strictest(decision.verdict, "CHECK")
     reasons = tuple(dict.fromkeys((*card.reasons, *decision.reasons)))
-    return OfflineVerdict(verdict, reasons, decision.source, decision.data_age_s)
+    return dataclasses.replace(decision, verdict=verdict, reasons=reasons)

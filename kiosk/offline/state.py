@@ -1,7 +1,7 @@
 """``OfflineState``: the one object the kiosk daemon owns for offline tolerance.
 
 It holds the result cache, the risk list, freshness and clock drift, runs the sync loop, and
-answers the daemon's ``OfflineDecider`` protocol (``await decide(subject, card)``).
+is the daemon's ``kiosk.decision.OfflineData``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Any
 
 import httpx
 
+from kiosk.cardcheck import CardCheck
 from kiosk.decision import Decision
 from kiosk.offline.cache import ResultCache
 from kiosk.offline.clock import ClockDrift
 from kiosk.offline.config import OfflineConfig
-from kiosk.offline.decider import CardFacts, OfflineDecider, OfflineVerdict
+from kiosk.offline.decider import OfflineDecider
 from kiosk.offline.freshness import Freshness
 from kiosk.offline.risklist import QR_REVOKED, RiskListError, RiskListStore, load_public_key
 from kiosk.offline.sync import (
@@ -31,6 +32,7 @@ from kiosk.offline.sync import (
     sync_trust_list,
 )
 from kiosk.offline.trustlist import TrustListRefused, TrustListStore
+from kiosk.verdict import Verdict
 from readers.qr import TrustList
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class OfflineState:
         )
         self.last_error: str | None = None
         self._loop: asyncio.Task[None] | None = None
+        self._closed = False
         self._sync_lock = asyncio.Lock()
 
     @classmethod
@@ -93,18 +96,8 @@ class OfflineState:
             public_key_file=config.verifier.public_key_file,
         )
 
-    async def decide(self, subject: str, card: CardFacts) -> Decision:
-        """The daemon's OfflineDecider call."""
-        verdict = self.decide_offline(subject, card)
-        return Decision(
-            verdict.verdict,  # type: ignore[arg-type]
-            verdict.reasons,
-            verdict.source,
-            verdict.data_age_s,
-        )
-
-    def decide_offline(self, subject: str, card: CardFacts) -> OfflineVerdict:
-        """The verdict with its data age."""
+    def decide(self, subject: str, card: CardCheck) -> Decision:
+        """The verdict without the verifier, with its data age."""
         return self.decider.decide(subject, card)
 
     def card_revoked(self, key: bytes) -> bool:
@@ -118,7 +111,7 @@ class OfflineState:
         held = self.trust.current
         return None if held is None else held.trust
 
-    def remember(self, subject: str, verdict: str, reasons: tuple[str, ...] | list[str]) -> None:
+    def remember(self, subject: str, verdict: Verdict, reasons: tuple[str, ...]) -> None:
         """Keep the verifier's online answer for offline reuse."""
         self.cache.remember(subject, verdict, reasons)
 
@@ -178,12 +171,19 @@ class OfflineState:
         }
 
     async def start(self) -> None:
-        """Sync now and every ``sync_interval_s`` in the background."""
+        """Sync now and every ``sync_interval_s`` in the background; once, however often called
+        (the daemon that owns this state starts it)."""
+        if self._loop is not None:
+            return
         self._loop = asyncio.create_task(
             sync_periodically(self.sync_now, self.config.sync_interval_s), name="risklist-sync"
         )
 
     async def aclose(self) -> None:
+        """Stop syncing and close the files; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

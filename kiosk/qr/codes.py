@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.decision import Decision, Source, Verdict
+from kiosk.decision import Decision
 from kiosk.qr.config import QrConfig
 from kiosk.tap import Tap
+from kiosk.verdict import Source, Verdict
 from readers.qr import QrError, TrustList, VerifyContext, load_trust_list
 from readers.qr.formats import find_format
 from readers.qr.result import QrResult

@@ -294,6 +294,30 @@ async def test_status_counts_metrics_and_heartbeat(rig: Rig) -> None:
     assert (await rig.status())["clock_drift_s"] is not None
 
 
+async def test_the_status_page_lists_the_last_taps_masked_and_keeps_them_off_the_heartbeat(
+    rig: Rig,
+) -> None:
+    rig.stub.mode, rig.stub.verdict = "ok", ("PASS", ["CODE_GREEN"])
+    screen = await rig.tap("green")
+    subject = rig.stub.requests["verify"][-1]["subject"]
+    status = await rig.status()
+    taps = status["recent"]
+    assert 5 <= len(taps) <= 20
+    newest = taps[0]
+    assert (newest["verdict"], newest["reasons"], newest["name"]) == (
+        "PASS",
+        ["CODE_GREEN"],
+        screen["name"],
+    )
+    assert "*" in newest["name"]
+    assert all(set(tap) == {"at", "verdict", "reasons", "name"} for tap in taps)
+    assert subject not in json.dumps(taps) and green_id_number() not in json.dumps(taps)
+    assert dt.datetime.fromisoformat(newest["at"]) >= dt.datetime.fromisoformat(taps[-1]["at"])
+
+    await rig.kiosk.send_heartbeat()
+    assert "recent" not in rig.stub.requests["heartbeat"][-1]  # names stay on the kiosk
+
+
 async def test_no_id_number_in_the_outbox_file(rig: Rig) -> None:
     database = rig.kiosk.config.data.dir / "outbox.sqlite3"
     for path in database.parent.glob("outbox.sqlite3*"):

@@ -109,7 +109,14 @@ def test_status_page_counts_the_taps(browser: Browser, demo: Demo, artifacts_dir
     page.goto(f"{demo.url}status")
     page.wait_for_selector("#counts:has-text('total')")
     assert f"total {counts['total']}" in page.inner_text("#counts")
-    page.screenshot(path=artifacts_dir / "kiosk-status.png")
+    taps = status["recent"]
+    assert len(taps) == min(counts["total"], 20)
+    rows = page.locator("#recent tbody tr")
+    assert rows.count() == len(taps)
+    newest = rows.first.locator("td").all_inner_texts()
+    shown = [taps[0]["verdict"], taps[0]["name"] or "—", ", ".join(taps[0]["reasons"]) or "—"]
+    assert newest[1:] == shown
+    page.screenshot(path=artifacts_dir / "kiosk-status.png", full_page=True)
     page.close()
 
     printed = subprocess.run(

@@ -152,15 +152,15 @@ async def running(folder: Path, trust: bytes | None = None) -> AsyncIterator[Rig
         (folder / "token").write_text(token)
         (folder / "token").chmod(0o600)
         settings = load_config(path)
-        offline = OfflineState.from_kiosk(settings)
-        kiosk = KioskDaemon(settings, offline=offline)
+        kiosk = KioskDaemon(settings)
         try:
             await kiosk.start()
+            offline = kiosk.offline
+            assert isinstance(offline, OfflineState)
             await offline.sync_now()
             async with httpx.AsyncClient(base_url=kiosk.screen_url, timeout=5) as http:
                 yield Rig(folder, config, engine, video, kiosk, offline, http, server)
         finally:
-            await offline.aclose()
             await kiosk.aclose()
             await sim.aclose()
             engine.dispose()

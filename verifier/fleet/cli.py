@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from verifier.cli_kit import err, fail
 from verifier.fleet.alerts import human_age
 from verifier.fleet.state import Vitals
 
@@ -38,7 +39,6 @@ DROP_ORDER = ("today", "version", "drift", "camera", "outbox", "risk list", "see
 and the alerts are listed under the table."""
 UNBOUNDED = 10_000
 """Width to measure a table's natural size at (rich clamps a measure to the width given)."""
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class StateFilter(StrEnum):
@@ -47,23 +47,18 @@ class StateFilter(StrEnum):
     offline = "offline"
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"error: {message}", markup=False)
-    return typer.Exit(2)
-
-
 def _token(token_file: Path | None) -> str:
     if token_file is not None:
         try:
             token = token_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(f"--token-file: cannot read {token_file}: {exc}") from None
+            raise fail(f"--token-file: cannot read {token_file}: {exc}") from None
         if not token:
-            raise _fail(f"--token-file: {token_file} is empty; expected a staff token")
+            raise fail(f"--token-file: {token_file} is empty; expected a staff token")
         return token
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        raise _fail(
+        raise fail(
             f"no staff token: pass --token-file FILE or set {TOKEN_ENV} "
             "(an admin makes one: yzt verifier token add --role staff --name NAME)"
         )
@@ -86,24 +81,24 @@ def fetch_fleet(url: str, token: str, *, site: str | None, state: str | None) ->
             f"{url.rstrip('/')}/v1/fleet", params=params, headers=headers, timeout=10
         )
     except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise _fail(f"--url: expected http(s)://HOST:PORT, got {url!r}") from None
+        raise fail(f"--url: expected http(s)://HOST:PORT, got {url!r}") from None
     except httpx.TransportError as exc:
-        raise _fail(
+        raise fail(
             f"cannot reach the verifier at {url}: {exc or type(exc).__name__}; "
             "is `yzt verifier serve` running there?"
         ) from None
     if answer.status_code == 401:
-        raise _fail(f"the verifier refused the token: {_detail(answer)}")
+        raise fail(f"the verifier refused the token: {_detail(answer)}")
     if answer.status_code == 403:
-        raise _fail(
+        raise fail(
             f"this token may not see the fleet ({_detail(answer)}); use a staff or admin token"
         )
     if answer.status_code != 200:
-        raise _fail(f"the verifier answered {answer.status_code}: {_detail(answer)}")
+        raise fail(f"the verifier answered {answer.status_code}: {_detail(answer)}")
     try:
         body: dict[str, Any] = answer.json()
     except ValueError:
-        raise _fail(f"{url} answered something that is not JSON; is it a yzt verifier?") from None
+        raise fail(f"{url} answered something that is not JSON; is it a yzt verifier?") from None
     return body
 
 

@@ -30,6 +30,7 @@ from typing import Literal
 
 from sqlalchemy.engine import make_url
 
+from verifier.periodic import every
 from verifier.store.engine import StoreError
 from verifier.store.people import Facts
 from verifier.store.pg_facts import PgFacts
@@ -155,9 +156,7 @@ class PgReads:
 
     async def watch(self) -> None:
         """``check`` every CHECK_S for the app's lifetime (a lifespan task)."""
-        while True:
-            await self.check()
-            await asyncio.sleep(CHECK_S)
+        await every(CHECK_S, self.check)
 
     async def close(self) -> None:
         await asyncio.gather(self.primary.close(), *(r.facts.close() for r in self.replicas))

@@ -14,6 +14,22 @@ function age(seconds) {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+function recent(taps) {
+  const rows = taps.map((tap) => {
+    const row = document.createElement("tr");
+    row.className = tap.verdict;
+    const cells = [new Date(tap.at).toLocaleTimeString(), tap.verdict, tap.name || "—",
+      tap.reasons.join(", ") || "—"];
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  });
+  document.querySelector("#recent tbody").replaceChildren(...rows);
+}
+
 function fill(s) {
   put("kiosk", `${s.kiosk_id} @ ${s.site}`);
   put("reader", `${s.reader.state}: ${s.reader.detail}`, s.reader.state);
@@ -35,6 +51,7 @@ function fill(s) {
   put("last-error", s.last_error ? `${s.last_error_at} · ${s.last_error}` : "none");
   put("version", s.version);
   put("uptime", age(s.uptime_s));
+  recent(s.recent || []);
   put("updated", `updated ${new Date().toLocaleTimeString()}`);
 }
 

@@ -202,17 +202,16 @@ async def running(folder: Path, host: str, wrap: list[str]) -> AsyncIterator[Rig
     rig = Rig(config, host, free_port(), engine, sim, wrap)
     path = kiosk_toml(folder, f"http://{host}:{rig.port}", sim_port, public, token)
     settings = load_config(path)
-    rig.offline = OfflineState.from_kiosk(settings)
-    rig.kiosk = KioskDaemon(settings, offline=rig.offline)
+    rig.kiosk = KioskDaemon(settings)
     rig.start_verifier()
-    await rig.kiosk.start()
-    await rig.offline.start()
+    await rig.kiosk.start()  # the daemon opens, starts and closes its offline data
+    assert isinstance(rig.kiosk.offline, OfflineState)
+    rig.offline = rig.kiosk.offline
     rig.http = httpx.AsyncClient(base_url=rig.kiosk.screen_url, timeout=5)
     try:
         yield rig
     finally:
         await rig.http.aclose()
-        await rig.offline.aclose()
         await rig.kiosk.aclose()
         await sim.aclose()
         if rig.verifier is not None and rig.verifier.poll() is None:

@@ -123,7 +123,7 @@ async def test_an_old_list_synced_now_is_stale(
     assert 2 * DAY <= status["age_s"] < 2 * DAY + 60
     assert 0 <= status["sync_age_s"] < 60
     for someone in (RED, CLEAR):
-        tap = await state.decide(someone, OK)
+        tap = state.decide(someone, OK)
         assert (tap.verdict, tap.source) == ("CHECK", "none")
         assert tap.reasons == ("VERIFY_UNAVAILABLE", "RISKLIST_STALE")
         assert tap.data_age_s is not None and tap.data_age_s >= 2 * DAY
@@ -143,7 +143,7 @@ async def test_a_list_published_an_hour_ago_is_fresh_and_an_hour_old(
     await state.sync_now()
     status = state.status()["risklist"]
     assert status["fresh"] is True and 3600 <= status["age_s"] < 3660
-    red = await state.decide(RED, OK)
+    red = state.decide(RED, OK)
     assert (red.verdict, red.source) == ("DENY", "risklist")
     assert red.data_age_s is not None and red.data_age_s >= 3600
     await state.aclose()
@@ -168,7 +168,7 @@ async def test_you_are_current_after_a_reboot_still_tells_the_real_age(
     assert again.kind == "delta" and again.info.version == first.info.version
     status = rebooted.status()["risklist"]
     assert status["fresh"] is False and status["age_s"] >= 2 * DAY
-    assert (await rebooted.decide(RED, OK)).reasons == ("VERIFY_UNAVAILABLE", "RISKLIST_STALE")
+    assert rebooted.decide(RED, OK).reasons == ("VERIFY_UNAVAILABLE", "RISKLIST_STALE")
     await rebooted.aclose()
 
 

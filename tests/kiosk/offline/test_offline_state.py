@@ -45,12 +45,12 @@ async def test_decides_from_the_synced_list_and_reports_status(
         "last_error": None,
     }
     await state.sync_now()
-    red, green = await state.decide(subject(1), OK), await state.decide(subject(2), OK)
+    red, green = state.decide(subject(1), OK), state.decide(subject(2), OK)
     assert red == Decision("DENY", ("CODE_RED",), "risklist", red.data_age_s)
     assert green == Decision("PASS", ("CARD_VALID",), "risklist", green.data_age_s)
     assert red.data_age_s is not None and 0 <= red.data_age_s <= green.data_age_s  # since sync
     state.remember(subject(1), "PASS", ["CODE_GREEN", "CARD_VALID"])
-    cached = await state.decide(subject(1), OK)
+    cached = state.decide(subject(1), OK)
     assert cached.source == "cache" and cached.data_age_s is not None
     status = state.status()
     assert status["risklist"]["version"] == 1 and status["risklist"]["entries"] == 1
@@ -70,8 +70,8 @@ async def test_restart_keeps_cache_list_and_freshness(
     first.remember(subject(3), "CHECK", ["CODE_YELLOW"])
     await first.aclose()
     second = state_for(live_verifier, tmp_path)
-    assert (await second.decide(subject(3), OK)).source == "cache"
-    red = await second.decide(subject(1), OK)
+    assert second.decide(subject(3), OK).source == "cache"
+    red = second.decide(subject(1), OK)
     assert red == Decision("DENY", ("CODE_RED",), "risklist", red.data_age_s)
     assert red.data_age_s is not None  # the age of the sync before the restart, kept
     assert second.status()["risklist"]["fresh"] is True
@@ -94,9 +94,7 @@ async def test_sync_loop_runs_on_start_and_survives_a_dead_verifier(
             break
         await asyncio.sleep(0.05)
     assert state.last_error is not None and "ConnectError" in state.last_error
-    assert (await state.decide(subject(1), OK)) == Decision(
-        "CHECK", ("VERIFY_UNAVAILABLE",), "none"
-    )
+    assert state.decide(subject(1), OK) == Decision("CHECK", ("VERIFY_UNAVAILABLE",), "none")
     await state.aclose()
 
 
