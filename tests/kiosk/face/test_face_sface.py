@@ -45,11 +45,13 @@ def test_a_network_with_the_wrong_output_size_fails_at_start(
         build_engine(_models(shared_dir, tmp_path, features=64))
 
 
-def test_missing_sface_file_names_the_key_and_the_docs(shared_dir: Path, tmp_path: Path) -> None:
+def test_missing_sface_file_names_the_key_and_the_model_step(
+    shared_dir: Path, tmp_path: Path
+) -> None:
     config = _models(shared_dir, tmp_path)
     (tmp_path / SFACE).unlink()
     with pytest.raises(
-        FaceSetupError, match=r"face.models.sface: model file .* not found .*face.md"
+        FaceSetupError, match=r"face.models.sface: model file .* not found; `yzt face check-models`"
     ):
         build_engine(config)
 
