@@ -141,7 +141,8 @@ def test_unsigned_foreign_older_or_broken_lists_are_refused(
     assert reopened.current is not None and reopened.current.issued_at == 100
     assert len(reopened.current.trust) == 1
 
-    store.path.write_bytes(store.path.read_bytes()[:-1] + b"\0")  # damaged on disk
+    signed = store.path.read_bytes()
+    store.path.write_bytes(signed[:-1] + bytes([signed[-1] ^ 0xFF]))  # damaged on disk
     assert TrustListStore(store.path, store.key).current is None
 
 
