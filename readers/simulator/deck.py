@@ -10,8 +10,10 @@ from readers.cardjson import read_card_file
 from readers.errors import CardDataError
 from readers.record import encode_appended_address, encode_record
 
-DEMO_CARDS = Path(__file__).parent / "cards"
-"""The shipped demo deck (package data): ``--cards demo`` wherever ``yzt`` is installed."""
+DEMO_CARDS = Path(__file__).parent / "demo_cards"
+"""The shipped demo deck (package data): ``--cards demo`` wherever ``yzt`` is installed. Its
+ID numbers are made up for the demo (valid check digits, nobody's); like any card's, they are
+hashed at the kiosk and never logged or stored."""
 DEMO = "demo"
 
 
