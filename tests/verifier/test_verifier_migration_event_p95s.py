@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
 from stats_sim import nearest_rank_p95
-from verifier_helpers import tally_as_before
+from verifier_helpers import four_day_tap, tally_as_before
 
 from verifier.store.engine import alembic_config
 from verifier.store.events import record_events
@@ -27,23 +27,11 @@ pytest_plugins = ("verifier_fixtures",)
 REVISION = importlib.import_module("verifier.migrations.versions.0122_event_p95s")
 BEFORE = REVISION.down_revision
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-EAST = timezone(timedelta(hours=8))
 
 
 def tap(n: int) -> dict[str, Any]:
-    """Taps of four local dates at UTC+8 at two sites, latencies with ties, some without."""
-    return {
-        "event_id": f"ev-{n:03d}",
-        "kiosk_id": f"k{n % 3}",
-        "site": ("hospital-a", "metro-2")[n % 2],
-        "at": (NOW - timedelta(days=n % 4, hours=n % 11)).astimezone(EAST),
-        "verdict": ("PASS", "CHECK", "DENY")[n % 3],
-        "reasons": ["CODE_GREEN"],
-        "source": ("online", "cache")[n % 2],
-        "card_type": "resident",
-        "age_band": "60+",
-        "latency_ms": float(n * 7 % 300) + 0.5 if n % 5 else None,
-    }
+    """Latencies with ties, some without."""
+    return four_day_tap(n, NOW, float(n * 7 % 300) + 0.5 if n % 5 else None)
 
 
 def populate(engine: Engine, taps: list[dict[str, Any]]) -> None:

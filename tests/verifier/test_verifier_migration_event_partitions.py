@@ -6,13 +6,13 @@ On SQLite the revision changes nothing."""
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
-from verifier_helpers import tally_as_before
+from verifier_helpers import four_day_tap, tally_as_before
 
 from verifier.store.engine import alembic_config
 from verifier.store.events import record_events
@@ -22,7 +22,6 @@ pytest_plugins = ("verifier_fixtures",)
 REVISION = importlib.import_module("verifier.migrations.versions.0121_event_partitions")
 BEFORE = REVISION.down_revision
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-EAST = timezone(timedelta(hours=8))
 COLUMNS = ("event_id", "kiosk_id", "site", "at", "day", "verdict", "source", "card_type")
 OLD_EVENTS = sa.table(
     "events", *(sa.column(c) for c in COLUMNS), sa.column("reasons", sa.JSON),
@@ -38,19 +37,8 @@ INDEXES = {
 
 
 def tap(n: int) -> dict[str, Any]:
-    """Taps of four local dates at UTC+8, as a kiosk sends (and resends) them."""
-    return {
-        "event_id": f"ev-{n:03d}",
-        "kiosk_id": f"k{n % 3}",
-        "site": ("hospital-a", "metro-2")[n % 2],
-        "at": (NOW - timedelta(days=n % 4, hours=n % 11)).astimezone(EAST),
-        "verdict": ("PASS", "CHECK", "DENY")[n % 3],
-        "reasons": ["CODE_GREEN"],
-        "source": ("online", "cache")[n % 2],
-        "card_type": "resident",
-        "age_band": "60+",
-        "latency_ms": float(n) if n % 5 else None,
-    }
+    """Some without a latency."""
+    return four_day_tap(n, NOW, float(n) if n % 5 else None)
 
 
 def populate(engine: Engine, taps: list[dict[str, Any]]) -> None:

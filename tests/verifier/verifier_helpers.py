@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,20 @@ def tally_as_before(conn: Connection) -> None:
             f"FROM events GROUP BY {key}"
         )
     )
+
+
+def four_day_tap(n: int, now: datetime, latency_ms: float | None) -> dict[str, Any]:
+    """Tap ``n`` of a kiosk fleet at UTC+8 as a kiosk sends (and resends) it: four local dates
+    before ``now``, two sites, three kiosks, every verdict, online and cached."""
+    return {
+        "event_id": f"ev-{n:03d}",
+        "kiosk_id": f"k{n % 3}",
+        "site": ("hospital-a", "metro-2")[n % 2],
+        "at": (now - timedelta(days=n % 4, hours=n % 11)).astimezone(timezone(timedelta(hours=8))),
+        "verdict": ("PASS", "CHECK", "DENY")[n % 3],
+        "reasons": ["CODE_GREEN"],
+        "source": ("online", "cache")[n % 2],
+        "card_type": "resident",
+        "age_band": "60+",
+        "latency_ms": latency_ms,
+    }
