@@ -1,7 +1,8 @@
 """The demo cards and the feed data each one gets, so every card shows a different outcome.
 
-Card files are the simulator's demo deck, ``readers/simulator/demo_cards/NAME.json`` (synthetic people,
-valid check digits); this table says what the demo's verifier should know about each of them.
+Card files are the simulator's demo deck, ``readers/simulator/demo_cards/NAME.json``
+(synthetic people, valid check digits); this table says what the demo's verifier should know
+about each of them.
 """
 
 from __future__ import annotations
